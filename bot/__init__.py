@@ -1,0 +1,1 @@
+"""Runtime of the assistant: CLI, process supervisor, channels, audit store and web pages."""

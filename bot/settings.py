@@ -1,0 +1,86 @@
+"""Every setting the runtime reads from the environment, in one place.
+
+Nothing here is read at import time: call :func:`load` (cheap) where a setting is
+needed, so tests can set environment variables per test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"error: {name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    rasa_port: int
+    action_port: int
+    web_port: int
+    rasa_url: str
+    action_url: str
+    rasa_auth_token: str
+    tracker_db_url: str
+    audit_db_url: str
+    lock_store_url: str
+    default_region: str
+    default_lang: str
+    telegram_token: str
+    telegram_api_url: str
+    telegram_webhook_secret: str
+    web_secret: str
+    rasa_timeout_seconds: float
+
+    @property
+    def models_dir(self) -> Path:
+        return self.state_dir / "models"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "rasa-cache"
+
+
+def load() -> Settings:
+    state_dir = Path(_env("BOT_STATE_DIR", str(PROJECT_ROOT / "var"))).resolve()
+    rasa_port = _int("RASA_PORT", 5005)
+    action_port = _int("ACTION_PORT", 5055)
+    return Settings(
+        state_dir=state_dir,
+        rasa_port=rasa_port,
+        action_port=action_port,
+        web_port=_int("WEB_PORT", 8080),
+        rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        action_url=_env("ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", "").strip(),
+        tracker_db_url=_env("TRACKER_DB_URL", f"sqlite:///{state_dir / 'tracker.db'}"),
+        audit_db_url=_env("AUDIT_DB_URL", f"sqlite:///{state_dir / 'audit.db'}"),
+        lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip(),
+        default_region=_env("BOT_DEFAULT_REGION", "UK").upper(),
+        default_lang=_env("BOT_DEFAULT_LANG", "en").lower(),
+        telegram_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        telegram_api_url=_env("TELEGRAM_API_URL", "https://api.telegram.org/bot"),
+        telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+        web_secret=os.environ.get("WEB_SECRET", "").strip(),
+        rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "5")),
+    )
