@@ -1,0 +1,1 @@
+"""Rasa action server package, split by feature."""
