@@ -47,6 +47,10 @@ class Settings:
     telegram_webhook_secret: str
     web_secret: str
     rasa_timeout_seconds: float
+    # Clinician audit (bot.audit). Defaults keep older callers that build Settings by hand working.
+    audit_master_key: str = ""  # base64/hex 32-byte key; empty = key file under state_dir
+    audit_retention: str = ""  # e.g. "message=365,safety=2920,note=2920,access=2190" (days, 0 = keep)
+    audit_idle_minutes: int = 15  # clinician pages: sign out after this much inactivity
 
     @property
     def models_dir(self) -> Path:
@@ -83,4 +87,7 @@ def load() -> Settings:
         telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
         web_secret=os.environ.get("WEB_SECRET", "").strip(),
         rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "5")),
+        audit_master_key=os.environ.get("AUDIT_MASTER_KEY", "").strip(),
+        audit_retention=os.environ.get("AUDIT_RETENTION", "").strip(),
+        audit_idle_minutes=_int("AUDIT_IDLE_MINUTES", 15),
     )
