@@ -1,0 +1,65 @@
+"""Render Rasa's endpoints.yml and credentials.yml from the settings.
+
+Rendered into the state directory at start-up rather than committed with placeholders,
+so one place (bot/settings.py) decides every URL and database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.settings import Settings
+
+__all__ = ["tracker_store_config", "endpoints", "write_rasa_files"]
+
+
+def tracker_store_config(db_url: str) -> dict[str, Any]:
+    """Turn an SQLAlchemy URL into Rasa's SQLTrackerStore settings."""
+    parts = urlsplit(db_url)
+    dialect = parts.scheme.split("+")[0]
+    if dialect == "sqlite":
+        # sqlite:////abs/path -> path "/abs/path"; sqlite:///rel -> "rel"
+        return {"type": "SQL", "dialect": "sqlite", "db": parts.path[1:] if parts.path.startswith("//") else parts.path.lstrip("/")}
+    config: dict[str, Any] = {
+        "type": "SQL",
+        "dialect": parts.scheme,
+        "url": parts.hostname or "localhost",
+        "db": parts.path.lstrip("/") or "rasa",
+    }
+    if parts.port:
+        config["port"] = parts.port
+    if parts.username:
+        config["username"] = parts.username
+    if parts.password:
+        config["password"] = parts.password
+    return config
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "action_endpoint": {"url": settings.action_url},
+        "tracker_store": tracker_store_config(settings.tracker_db_url),
+    }
+    if settings.lock_store_url:
+        lock = urlsplit(settings.lock_store_url)
+        config["lock_store"] = {
+            "type": "redis",
+            "url": lock.hostname or "localhost",
+            "port": lock.port or 6379,
+            "db": int(lock.path.lstrip("/") or 0),
+        }
+    return config
+
+
+def write_rasa_files(settings: Settings) -> tuple[Path, Path]:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    endpoints_file = settings.state_dir / "endpoints.yml"
+    credentials_file = settings.state_dir / "credentials.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
+    # Only the REST channel: Telegram and the web widget are our own bridges that call it.
+    credentials_file.write_text(yaml.safe_dump({"rest": None}), encoding="utf-8")
+    return endpoints_file, credentials_file
