@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.rasa_config import write_rasa_files
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, to_env
 from bot.training import ensure_model, rasa_env
 
 __all__ = ["Stack", "Service", "StartupError", "wait_for_http"]
@@ -126,7 +126,7 @@ class Stack:
 
     def _env(self) -> dict[str, str]:
         env = rasa_env(self.settings)
-        env["BOT_STATE_DIR"] = str(self.settings.state_dir)
+        env.update(to_env(self.settings))
         env.update(self.extra_env)
         return env
 

@@ -91,3 +91,30 @@ def load() -> Settings:
         audit_retention=os.environ.get("AUDIT_RETENTION", "").strip(),
         audit_idle_minutes=_int("AUDIT_IDLE_MINUTES", 15),
     )
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that make a child process load the same settings."""
+    env = {
+        "BOT_STATE_DIR": str(settings.state_dir),
+        "RASA_PORT": str(settings.rasa_port),
+        "ACTION_PORT": str(settings.action_port),
+        "WEB_PORT": str(settings.web_port),
+        "RASA_URL": settings.rasa_url,
+        "ACTION_URL": settings.action_url,
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "AUDIT_DB_URL": settings.audit_db_url,
+        "LOCK_STORE_URL": settings.lock_store_url,
+        "BOT_DEFAULT_REGION": settings.default_region,
+        "BOT_DEFAULT_LANG": settings.default_lang,
+        "RASA_AUTH_TOKEN": settings.rasa_auth_token,
+        "TELEGRAM_BOT_TOKEN": settings.telegram_token,
+        "TELEGRAM_API_URL": settings.telegram_api_url,
+        "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
+        "WEB_SECRET": settings.web_secret,
+        "RASA_TIMEOUT_SECONDS": str(settings.rasa_timeout_seconds),
+        "AUDIT_MASTER_KEY": settings.audit_master_key,
+        "AUDIT_RETENTION": settings.audit_retention,
+        "AUDIT_IDLE_MINUTES": str(settings.audit_idle_minutes),
+    }
+    return env
