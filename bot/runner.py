@@ -109,6 +109,7 @@ class Stack:
         models_dir: Path | None = None,
         with_web: bool = True,
         with_telegram: bool | None = None,
+        with_actions: bool = True,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings
@@ -116,6 +117,7 @@ class Stack:
         self.epochs = epochs
         self.models_dir = models_dir
         self.with_web = with_web
+        self.with_actions = with_actions
         self.with_telegram = bool(settings.telegram_token) if with_telegram is None else with_telegram
         self.extra_env = extra_env or {}
         self.services: list[Service] = []
@@ -136,16 +138,16 @@ class Stack:
         logs = s.logs_dir
         endpoints, credentials = write_rasa_files(s)
         py = sys.executable
-        services = [
-            Service(
+        services = []
+        if self.with_actions:
+            services.append(Service(
                 "action server",
                 [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
                 f"http://127.0.0.1:{s.action_port}/health",
                 logs / "actions.log",
                 env,
                 startup_timeout=60,
-            )
-        ]
+            ))
         for port in self.rasa_ports:
             command = [
                 py, "-m", "bot.rasa_server", "run",

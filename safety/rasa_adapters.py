@@ -69,7 +69,7 @@ logger = logging.getLogger(__name__)
 
 SAFETY_INTENT = "safety_alert"
 PARSE_DATA_KEY = "safety"
-# How many earlier user messages of the session count as context for the screen.
+# How many earlier user messages count as context for the screen.
 HISTORY_MESSAGES = 2
 
 UTTER_SAFETY = "utter_safety"
@@ -136,7 +136,7 @@ def screen_parse_data(
     """
     history: list[str] = []
     if tracker is not None:
-        history = _previous_user_texts(_session_events(tracker))
+        history = _previous_user_texts(tracker.events)
     verdict = safety.screen(text or "", locale=_locale_of(metadata), history=history)
     return _override_parse_data(parse_data, verdict)
 
@@ -259,12 +259,16 @@ class SafetyPolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
+        events = list(tracker.events)
         session = _session_events(tracker)
         user_index = _last_user_index(session)
         if user_index is None:
             return self._abstain(domain)
         user = session[user_index]
-        verdict = self._verdict_for(user, session[:user_index])
+        # Context for the screen is the user's previous messages even across a session
+        # boundary: a hopeless message an hour ago still explains a question about heights.
+        earlier = events[: len(events) - (len(session) - user_index)]
+        verdict = self._verdict_for(user, earlier)
         language_events = self._language_slots(tracker, verdict)
         actions_this_turn = [
             e.action_name
