@@ -1,0 +1,150 @@
+"""The knowledge base: the one object the Rasa actions talk to.
+
+``KnowledgeBase.load()`` reads and indexes the snippets once per process (cached);
+``answer()`` returns a cited :class:`Answer` or ``None`` when it is not sure, so the
+caller can ask a clarifying question instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .composing import MAX_SENTENCES, Answer, compose, split_sentences
+from .loading import (
+    DEFAULT_KNOWLEDGE_DIR,
+    FALLBACK_LANG,
+    LANGUAGES,
+    KnowledgeError,
+    Snippet,
+    Source,
+    load_snippets,
+    load_sources,
+)
+from .ranking import Ranked, RankingSettings, SnippetIndex, build_indexes, load_settings
+
+__all__ = ["KnowledgeBase"]
+
+log = logging.getLogger(__name__)
+_HERE = Path(__file__).resolve().parent
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _topic_intents() -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load((_HERE / "intents.yml").read_text(encoding="utf-8"))
+    intents: dict[str, dict[str, Any]] = data["topic_intents"]
+    return intents
+
+
+def _script_of(question: str) -> str:
+    """Which index to search: the question's own script, whatever the reply language."""
+    cyrillic = len(_CYRILLIC.findall(question))
+    return "ru" if cyrillic and cyrillic >= len(_LATIN.findall(question)) else "en"
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        snippets: Mapping[str, Snippet],
+        sources: Mapping[str, Source],
+        settings: RankingSettings | None = None,
+    ) -> None:
+        self._snippets = dict(snippets)
+        self._sources = dict(sources)
+        missing = {s.source for s in self._snippets.values()} - set(self._sources)
+        if missing:
+            raise KnowledgeError(f"snippets cite unknown sources: {sorted(missing)}")
+        self._settings = settings or load_settings()
+        self._indexes: dict[str, SnippetIndex] = build_indexes(
+            self._snippets, LANGUAGES, self._settings
+        )
+
+    @classmethod
+    def load(cls, knowledge_dir: Path | str | None = None) -> KnowledgeBase:
+        """The knowledge base for ``knowledge_dir`` (default: the repo's), built once."""
+        return _load_cached(Path(knowledge_dir) if knowledge_dir else DEFAULT_KNOWLEDGE_DIR)
+
+    @property
+    def snippets(self) -> Mapping[str, Snippet]:
+        return self._snippets
+
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        return self._sources
+
+    def snippet(self, snippet_id: str) -> Snippet:
+        return self._snippets[snippet_id]
+
+    def topic_buttons(self, lang: str) -> list[dict[str, str]]:
+        """Buttons for the clarifying reply, one per topic intent."""
+        buttons = []
+        for intent, spec in _topic_intents().items():
+            titles = spec["title"]
+            buttons.append({"title": titles.get(lang) or titles[FALLBACK_LANG], "payload": f"/{intent}"})
+        return buttons
+
+    def rank(
+        self, question: str, intent: str | None = None, intent_confidence: float = 0.0
+    ) -> list[Ranked]:
+        """Candidates for ``question``, best first (for evaluation and debugging)."""
+        boost_topics = self._boost_topics(intent, intent_confidence)
+        boost = self._settings.intent_prior * intent_confidence if boost_topics else 0.0
+        return self._indexes[_script_of(question)].rank(question, boost_topics, boost)
+
+    def answer(
+        self,
+        question: str,
+        lang: str = "en",
+        intent: str | None = None,
+        intent_confidence: float = 0.0,
+    ) -> Answer | None:
+        lang = lang if lang in LANGUAGES else FALLBACK_LANG
+        ranked = self.rank(question, intent, intent_confidence)
+        if not ranked:
+            return None
+        best = ranked[0]
+        best_snippet = self._snippets[best.snippet_id]
+        on_intent = bool(self._boost_topics(intent, intent_confidence) & set(best_snippet.topics))
+        needed = (
+            self._settings.min_coverage_with_intent if on_intent else self._settings.min_coverage
+        )
+        # Log ids and scores only: the question itself is health data.
+        log.debug("knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed)
+        if best.coverage < needed:
+            return None
+        chosen = [best_snippet, *self._companion(best, ranked[1:], lang)]
+        sources = [self._sources[sid] for sid in dict.fromkeys(s.source for s in chosen)]
+        return compose(chosen, sources, lang, round(best.coverage, 3))
+
+    def _boost_topics(self, intent: str | None, confidence: float) -> frozenset[str]:
+        if not intent or confidence < self._settings.min_intent_confidence:
+            return frozenset()
+        spec = _topic_intents().get(intent)
+        return frozenset(spec["topics"]) if spec else frozenset()
+
+    def _companion(self, best: Ranked, others: list[Ranked], lang: str) -> list[Snippet]:
+        """A second snippet when it scores close to the best, shares its main topic and
+        the reply stays within MAX_SENTENCES."""
+        first = self._snippets[best.snippet_id]
+        room = MAX_SENTENCES - len(split_sentences(first.text_in(lang)))
+        for cand in others[:2]:
+            if cand.score < self._settings.second_snippet_ratio * best.score:
+                break
+            snippet = self._snippets[cand.snippet_id]
+            if first.topics[0] in snippet.topics and len(split_sentences(snippet.text_in(lang))) <= room:
+                return [snippet]
+        return []
+
+
+@lru_cache(maxsize=4)
+def _load_cached(knowledge_dir: Path) -> KnowledgeBase:
+    sources = load_sources(knowledge_dir)
+    return KnowledgeBase(load_snippets(knowledge_dir, sources), sources)

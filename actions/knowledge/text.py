@@ -1,0 +1,139 @@
+"""Text to comparable terms: tokens -> lemmas -> canonical terms, for English and Russian.
+
+Both snippets and questions go through :func:`terms`, so whatever normalisation happens
+here happens on both sides. Lemmas:
+
+* Russian: pymorphy2 (its dictionary guesses sensibly for drug names it does not know).
+* English: spaCy's lookup table from the installed ``spacy-lookups-data`` package, read
+  directly (importing spaCy would cost seconds and pull in a model we do not need).
+
+Word lists (stop words, aliases that join brand names, transliterations and spellings
+into one term) are data in YAML beside this module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["content_lemmas", "fuzzy_vocabulary", "is_cyrillic", "lemma", "terms", "tokens"]
+
+_HERE = Path(__file__).resolve().parent
+_TOKEN_RE = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
+_CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens; hyphens and punctuation split words ("TF-CBT" -> tf, cbt)."""
+    return [t.replace("ё", "е") for t in _TOKEN_RE.findall(text.lower())]
+
+
+def is_cyrillic(token: str) -> bool:
+    return bool(_CYRILLIC_RE.search(token))
+
+
+@lru_cache(maxsize=None)
+def _load_yaml(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((_HERE / name).read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    data = _load_yaml("stopwords.yml")
+    words = [w for lang in ("en", "ru") for w in str(data.get(lang) or "").split()]
+    return frozenset(w.replace("ё", "е") for w in words)
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    """variant lemma -> canonical term (a canonical term maps to itself)."""
+    mapping: dict[str, str] = {}
+    for canonical, variants in (_load_yaml("aliases.yml").get("aliases") or {}).items():
+        mapping[canonical] = canonical
+        for variant in variants or []:
+            parts = tokens(str(variant))
+            if len(parts) != 1:
+                raise ValueError(f"aliases.yml: {variant!r} must be a single word")
+            mapping[parts[0]] = canonical
+    return mapping
+
+
+def fuzzy_vocabulary() -> tuple[str, ...]:
+    """Words worth correcting when misspelt (drug names, key terms): the alias keys."""
+    return tuple(sorted(_aliases()))
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy2  # imported lazily: building the analyser takes a noticeable moment
+
+    return pymorphy2.MorphAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def _english_lemmas() -> dict[str, str]:
+    data = resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        table: dict[str, str] = json.load(fh)
+    # The table maps comparatives onto their base ("better" -> "well"); those merge
+    # questions that mean different things, so keep the words as they are.
+    for word in ("better", "best", "worse", "worst"):
+        table.pop(word, None)
+    return table
+
+
+def _english_lemma(token: str) -> str:
+    found = _english_lemmas().get(token)
+    if found:
+        return found.lower()
+    # Words the table does not know (drug names, "ssris"): drop a plural -s.
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def _russian_lemma(token: str) -> str:
+    forms = [p.normal_form.replace("ё", "е") for p in _morph().parse(token)]
+    # pymorphy2 guesses unknown drug names ("сертралина" -> "сертралина", feminine);
+    # prefer a reading whose dictionary form is a term we know.
+    known = _aliases()
+    return next((f for f in forms if f in known), forms[0] if forms else token)
+
+
+@lru_cache(maxsize=50_000)
+def lemma(token: str) -> str:
+    """Dictionary form of one lower-cased token, then its canonical alias if it has one."""
+    if token.isdigit():
+        base = token
+    elif is_cyrillic(token):
+        base = _russian_lemma(token)
+    else:
+        base = _english_lemma(token)
+    return _aliases().get(base, _aliases().get(token, base))
+
+
+def content_lemmas(text: str) -> list[str]:
+    """Lemmas of the words that carry meaning (stop words removed), in order."""
+    stop = _stopwords()
+    out = []
+    for tok in tokens(text):
+        if tok in stop:
+            continue
+        lem = lemma(tok)
+        if lem not in stop:
+            out.append(lem)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: content lemmas plus adjacent pairs ("side effect" -> "side_effect")."""
+    lemmas = content_lemmas(text)
+    return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
