@@ -2,7 +2,7 @@
 
 The widget (``bot.web.widget``) and the clinician pages (``bot.audit.web``) each
 register their own routes through a ``setup(app, settings)`` function, so the two
-features can grow without touching each other.
+features can grow without touching each other. ``/healthz`` reports on the app itself.
 """
 
 from __future__ import annotations
@@ -11,22 +11,26 @@ from aiohttp import web
 
 from bot.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "SETTINGS_KEY"]
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ready"})
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS_KEY] = settings
-    # Imported here, not at module level, so a missing optional feature fails loudly
-    # at start-up with its own traceback rather than at import of this module.
+    app.router.add_get("/healthz", _healthz)
+    # Imported here, not at module level: nothing at import time but definitions.
     from bot.web import widget
 
     widget.setup(app, settings)
     try:
         from bot.audit import web as audit_web
-    except ImportError:  # the audit pages land in their own change
+    except ImportError:  # until the audit pages land
         audit_web = None
     if audit_web is not None:
         audit_web.setup(app, settings)
