@@ -1,0 +1,220 @@
+"""Base class for detectors, and the YAML-driven pattern detector most of them are.
+
+A detector reads a :class:`~safety.analysis.Document` and returns :class:`Hit` objects;
+each hit names its detector and rule, the span it matched and a score, so every verdict
+explains itself. What a hit *means* for the final level (negation, past tense, context
+from earlier messages) is decided in one place, :mod:`safety.decide`.
+
+YAML layout of a pattern detector::
+
+    version: "2026-11-21.1"
+    macros: {self: "myself, me"}           # optional, used as <self>
+    rules:
+      - id: kill_self
+        level: crisis                      # none | support | crisis | emergency
+        score: 0.95
+        role: ideation                     # what decide.py does with it (see there)
+        patterns: ["kill|end <self>"]
+        negatable: true                    # default: true from crisis up
+        past_sensitive: true               # default: true from crisis up
+        level_with_context: crisis         # only for role "means"
+        examples: ["I want to kill myself"]        # checked by the tests
+        counter_examples: ["this job is killing me"]
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from safety._data import load_yaml
+from safety.analysis import Document
+from safety.patterns import CompiledPattern, compile_pattern
+from safety.verdict import Level
+
+__all__ = ["Detector", "PatternDetector", "Rule", "Hit", "ROLES"]
+
+# What decide.py does with a rule's hits (documented there).
+ROLES = frozenset(
+    {
+        "ideation",  # suicidal ideation / intent, first person
+        "self_harm",
+        "imminent",  # means at hand, act under way: emergency
+        "abuse",  # danger from others
+        "third_person",  # someone else at risk
+        "indirect",  # indirect cue (burden, farewell, giving away): two together = crisis
+        "means",  # a method question: crisis only with distress context
+        "context",  # distress that makes a method question worrying
+        "support",  # history, hopelessness, informational: a signpost
+        "mask",  # an idiom or harmless phrase: hides other hits on the same words
+        "marker",  # used by decide.py only (negation, past, present)
+    }
+)
+_HEAD = 3  # prefix anchors are indexed by their first three letters
+_HITS_PER_RULE = 8  # plenty to explain a verdict; bounds work on huge input
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level
+    score: float
+    role: str
+    patterns: tuple[CompiledPattern, ...]
+    negatable: bool
+    past_sensitive: bool
+    level_with_context: Level | None = None
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    detector: str
+    rule: Rule
+    first: int  # token indices in the document, inclusive
+    last: int
+    span: tuple[int, int]  # in the original text
+    matched: str
+    sentence: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Detector(ABC):
+    """One kind of evidence. Subclasses set ``name`` and implement :meth:`detect`."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def detect(self, doc: Document) -> list[Hit]:
+        """All hits in ``doc``, in any order."""
+
+    @property
+    def version(self) -> str:
+        return "1"
+
+
+def _parse_rule(raw: dict[str, Any], macros: dict[str, str], source: str) -> Rule:
+    try:
+        level = Level(raw["level"])
+        role = str(raw["role"])
+        patterns_raw = raw.get("patterns") or [raw["pattern"]]
+    except KeyError as exc:
+        raise ValueError(f"{source}: rule {raw.get('id')!r} lacks {exc}") from exc
+    if role not in ROLES:
+        raise ValueError(f"{source}: rule {raw['id']!r} has unknown role {role!r}")
+    serious = level.at_least(Level.CRISIS)
+    with_context = raw.get("level_with_context")
+    return Rule(
+        id=str(raw["id"]),
+        level=level,
+        score=float(raw.get("score", 0.8)),
+        role=role,
+        patterns=tuple(compile_pattern(str(p), macros) for p in patterns_raw),
+        negatable=bool(raw.get("negatable", serious)),
+        past_sensitive=bool(raw.get("past_sensitive", serious)),
+        level_with_context=Level(with_context) if with_context else None,
+        examples=tuple(str(e) for e in raw.get("examples", ())),
+        counter_examples=tuple(str(e) for e in raw.get("counter_examples", ())),
+        lang=str(raw.get("lang", "")),
+    )
+
+
+@dataclass(frozen=True)
+class _RuleIndex:
+    by_word: dict[str, tuple[tuple[Rule, CompiledPattern], ...]]
+    by_head: dict[str, tuple[tuple[str, Rule, CompiledPattern], ...]]  # prefix[:3] -> ...
+    always: tuple[tuple[Rule, CompiledPattern], ...]
+
+
+class PatternDetector(Detector):
+    """A detector whose rules live in ``safety/detectors/<yaml_file>``."""
+
+    yaml_file: ClassVar[str]
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
+        return load_yaml(f"detectors/{self.yaml_file}")
+
+    @property
+    def version(self) -> str:
+        return str(self._data.get("version", "0"))
+
+    @cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        data = self._data
+        macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+        source = f"safety/detectors/{self.yaml_file}"
+        rules = tuple(_parse_rule(raw, macros, source) for raw in data.get("rules") or ())
+        ids = [r.id for r in rules]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{source}: duplicate rule ids")
+        return rules
+
+    @cached_property
+    def _index(self) -> _RuleIndex:
+        by_word: dict[str, list[tuple[Rule, CompiledPattern]]] = {}
+        by_head: dict[str, list[tuple[str, Rule, CompiledPattern]]] = {}
+        always: list[tuple[Rule, CompiledPattern]] = []
+        for rule in self.rules:
+            for pattern in rule.patterns:
+                anchor = pattern.anchor
+                if anchor is None or any(len(p) < _HEAD for p in anchor.prefixes):
+                    always.append((rule, pattern))
+                    continue
+                for word in anchor.words:
+                    by_word.setdefault(word, []).append((rule, pattern))
+                for prefix in anchor.prefixes:
+                    by_head.setdefault(prefix[:_HEAD], []).append((prefix, rule, pattern))
+        return _RuleIndex(
+            by_word={k: tuple(v) for k, v in by_word.items()},
+            by_head={k: tuple(v) for k, v in by_head.items()},
+            always=tuple(always),
+        )
+
+    def detect(self, doc: Document) -> list[Hit]:
+        index = self._index
+        hits: list[Hit] = []
+        counts: dict[str, int] = {}
+        seen: set[tuple[str, int, int]] = set()
+        for number, sentence in enumerate(doc.sentences):
+            candidates: dict[int, tuple[Rule, CompiledPattern]] = {}
+            for word in sentence.words:
+                for pair in index.by_word.get(word, ()):
+                    candidates[id(pair[1])] = pair
+                if index.by_head:
+                    for prefix, rule, pattern in index.by_head.get(word[:_HEAD], ()):
+                        if word.startswith(prefix):
+                            candidates[id(pattern)] = (rule, pattern)
+            for pair in index.always:
+                candidates[id(pair[1])] = pair
+            for rule, pattern in candidates.values():
+                if counts.get(rule.id, 0) >= _HITS_PER_RULE:
+                    continue
+                for match in pattern.regex.finditer(
+                    doc.stream, sentence.stream_start, sentence.stream_end
+                ):
+                    first, last = doc.tokens_for(match.start(), match.end() - 1)
+                    key = (rule.id, first, last)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    span = doc.original_span(first, last)
+                    hits.append(
+                        Hit(
+                            detector=self.name,
+                            rule=rule,
+                            first=first,
+                            last=last,
+                            span=span,
+                            matched=doc.matched_text(span),
+                            sentence=number,
+                        )
+                    )
+                    counts[rule.id] = counts.get(rule.id, 0) + 1
+                    if counts[rule.id] >= _HITS_PER_RULE:
+                        break
+        return hits

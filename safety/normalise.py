@@ -1,0 +1,223 @@
+"""Character-level normalisation with a map back to the original offsets.
+
+Steps (each one here because people type crisis words in these ways):
+
+1. fold characters: NFKC (full-width letters), lower case, strip accents, drop
+   zero-width and format characters, fold curly quotes and dashes;
+2. mixed-script words: Cyrillic look-alikes inside a Latin word (and the reverse)
+   are rewritten into the word's majority script;
+3. leetspeak inside words ("k1ll", "$uicide").
+
+Word-level repairs (spaced-out letters, repeated letters, slang, misspellings) happen
+in :mod:`safety.analysis`, on tokens, where a dictionary is at hand.
+
+Only step 1 can change the length of the text (a dropped zero-width character, "ß"
+-> "ss"); the returned :class:`Normalised` keeps an offset map for that case so every
+detector can report spans in the caller's original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from safety._data import load_yaml
+
+__all__ = ["Normalised", "normalise"]
+
+_LATIN_LETTER = re.compile(r"[a-z]")
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+_WORD = re.compile(r"[^\W_]+")
+_LEET_CANDIDATE = re.compile(r"[0-9@$!|+]")
+_LEET_RUN = re.compile(r"[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    text: str
+    # offsets[i] = index in the original text of normalised character i (len+1 entries);
+    # None when the normalised text has the same length as the original (the common case).
+    offsets: list[int] | None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        if self.offsets is None:
+            return start, end
+        last = len(self.offsets) - 1
+        original_start = self.offsets[min(start, last)]
+        original_end = self.offsets[min(end, last)] if end > start else original_start
+        # ``end`` points one past the last char: map the last char and step past it.
+        if end > start:
+            original_end = self.offsets[min(end - 1, last)] + 1
+        return original_start, original_end
+
+
+@dataclass(frozen=True)
+class _Tables:
+    punctuation: dict[str, str]
+    letters: dict[str, str]
+    keep: frozenset[str]
+    latin_to_cyrillic: dict[int, str]
+    cyrillic_to_latin: dict[int, str]
+    leet_latin: dict[str, str]
+    leet_cyrillic: dict[str, str]
+    number_unit: re.Pattern[str]
+
+
+@cache
+def _tables() -> _Tables:
+    data = load_yaml("normalise.yaml")
+    units = "|".join(sorted(set(data["number_units"]), key=len, reverse=True))
+    return _Tables(
+        punctuation=dict(data["punctuation"]),
+        letters=dict(data["letters"]),
+        keep=frozenset(data["keep"]),
+        latin_to_cyrillic=str.maketrans(dict(data["latin_to_cyrillic"])),
+        cyrillic_to_latin=str.maketrans(dict(data["cyrillic_to_latin"])),
+        leet_latin=dict(data["leet_latin"]),
+        leet_cyrillic=dict(data["leet_cyrillic"]),
+        number_unit=re.compile(rf"\d+(?:[.,]\d+)?(?:{units})?"),
+    )
+
+
+@cache
+def _fold_char(char: str) -> str:
+    """What one non-ASCII character becomes (possibly "" or several characters)."""
+    tables = _tables()
+    if char in tables.punctuation:
+        return tables.punctuation[char]
+    category = unicodedata.category(char)
+    if category in ("Cf", "Mn", "Me"):  # zero-width joiners, soft hyphens, combining marks
+        return ""
+    if category in ("Zs", "Zl", "Zp"):
+        return " " if category == "Zs" else "\n"
+    if category[0] == "C":  # controls, surrogates, private use, unassigned
+        return " " if char not in "\n\t\r" else char
+    lowered = unicodedata.normalize("NFKC", char).lower()
+    out = []
+    for piece in lowered:
+        if piece in tables.letters:
+            out.append(tables.letters[piece])
+        elif piece in tables.keep:
+            out.append(piece)
+        elif piece.isascii():
+            out.append(piece)
+        else:
+            decomposed = unicodedata.normalize("NFD", piece)
+            stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+            stripped = unicodedata.normalize("NFC", stripped) or piece
+            out.append(tables.letters.get(stripped, stripped))
+    return "".join(out)
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    if text.isascii():
+        return text.lower(), None
+    special = {c for c in set(text) if not c.isascii()}
+    mapping = {c: _fold_char(c) for c in special}
+    if all(len(v) == 1 for v in mapping.values()):
+        return text.lower().translate(str.maketrans(mapping)), None
+    # Some characters vanish or expand: rebuild with an offset map. Runs of ordinary
+    # characters are copied in slices so a 100 KB message stays fast.
+    changing = re.compile("[" + "".join(re.escape(c) for c, v in mapping.items() if len(v) != 1) + "]")
+    same_length = str.maketrans({c: v for c, v in mapping.items() if len(v) == 1})
+    pieces: list[str] = []
+    offsets: list[int] = []
+    cursor = 0
+    for match in changing.finditer(text):
+        start = match.start()
+        if start > cursor:
+            pieces.append(text[cursor:start].lower().translate(same_length))
+            offsets.extend(range(cursor, start))
+        replacement = mapping[match.group()]
+        pieces.append(replacement)
+        offsets.extend([start] * len(replacement))
+        cursor = start + 1
+    if cursor < len(text):
+        pieces.append(text[cursor:].lower().translate(same_length))
+        offsets.extend(range(cursor, len(text)))
+    offsets.append(len(text))
+    folded = "".join(pieces)
+    if len(folded) + 1 != len(offsets):  # lower() changed a length: fall back char by char
+        return _fold_slow(text, mapping)
+    return folded, offsets
+
+
+def _fold_slow(text: str, mapping: dict[str, str]) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        out = mapping.get(char)
+        if out is None:
+            out = char.lower()
+        pieces.append(out)
+        offsets.extend([index] * len(out))
+    offsets.append(len(text))
+    return "".join(pieces), offsets
+
+
+def _unmix_scripts(text: str) -> str:
+    """Rewrite look-alike letters in mixed Latin/Cyrillic words into the majority script."""
+    if not (_LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text)):
+        return text
+    tables = _tables()
+    latin_total = len(_LATIN_LETTER.findall(text))
+    cyrillic_total = len(_CYRILLIC_LETTER.findall(text))
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        latin = len(_LATIN_LETTER.findall(word))
+        cyrillic = len(_CYRILLIC_LETTER.findall(word))
+        if not latin or not cyrillic:
+            return word
+        to_cyrillic = cyrillic > latin or (cyrillic == latin and cyrillic_total > latin_total)
+        if to_cyrillic:
+            return word.translate(tables.latin_to_cyrillic)
+        return word.translate(tables.cyrillic_to_latin)
+
+    return _WORD.sub(fix, text)
+
+
+def _deleet(text: str) -> str:
+    if not _LEET_CANDIDATE.search(text):
+        return text
+    tables = _tables()
+
+    def fix(match: re.Match[str]) -> str:
+        run = match.group()
+        letters = [i for i, c in enumerate(run) if c.isalpha()]
+        if len(letters) < 2 or tables.number_unit.fullmatch(run):
+            return run
+        cyrillic = bool(_CYRILLIC_LETTER.search(run))
+        table = tables.leet_cyrillic if cyrillic else tables.leet_latin
+        first, last = letters[0], letters[-1]
+        chars = list(run)
+        for i, c in enumerate(chars):
+            if c not in table:
+                continue
+            interior = first < i < last
+            leading = i < first and len(letters) >= 3 and all(
+                chars[j] in table for j in range(i, first)
+            )
+            # "ki11": trailing ones straight after i/l are the word's double l.
+            trailing_l = (
+                c == "1" and not cyrillic and i > last and all(ch == "1" for ch in run[last + 1 : i])
+                and run[last] in "il"
+            )
+            if interior or leading or trailing_l:
+                # "ki11": a one after i/l is an l, elsewhere a one is an i.
+                if c == "1" and not cyrillic and i > 0 and chars[i - 1] in "il":
+                    chars[i] = "l"
+                else:
+                    chars[i] = table[c]
+        return "".join(chars)
+
+    return _LEET_RUN.sub(fix, text)
+
+
+def normalise(text: str) -> Normalised:
+    folded, offsets = _fold(text)
+    unmixed = _unmix_scripts(folded)
+    deleeted = _deleet(unmixed)
+    return Normalised(text=deleeted, offsets=offsets)

@@ -1,0 +1,188 @@
+"""A tiny pattern language for the detectors' YAML, compiled to regular expressions.
+
+Patterns are written over words, not characters, and match the token stream built by
+:mod:`safety.analysis` (each token = surface form and lemmas, "/"-separated)::
+
+    kill|end|take <self>            a word from a list, then the macro <self>
+    want to? die                    "to" is optional
+    (take my own? life, end it all) a group: comma-separated alternatives
+    no reason ~2 live               ~N: up to N words of anything (never across a sentence)
+    suicid*                         a word starting with "suicid"
+    #num pill|tablet                #num: a number; #any: any one word
+
+A word matches a token if it equals the token's surface form or any of its lemmas: so
+"take" matches "took"/"taking" (lemma take), while "took" matches only "took". Words in
+patterns are written in lower case, without accents.
+
+Each compiled pattern also knows an *anchor*: a set of words of which at least one must
+appear in a sentence for the pattern to be tried there. That keeps a long message fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["PatternError", "CompiledPattern", "compile_pattern", "expand_macros"]
+
+_TOKENS = re.compile(r"\(|\)|,|\?|<[\w-]+>|~\d+|#\w+|[^\s(),?<>~#]+(?:\|[^\s(),?<>~#]+)*")
+_MACRO = re.compile(r"<([\w-]+)>")
+_ANY_TOKEN = r"(?!§ )[^ ]+ "
+_FIELD_PREFIX = r"(?:[^ ]*/)?"
+_FIELD_SUFFIX = r"(?:/[^ ]*)? "
+
+
+class PatternError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Anchor:
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @property
+    def weight(self) -> int:
+        """Longer shortest word = rarer = a better anchor."""
+        lengths = [len(w) for w in self.words] + [len(p) for p in self.prefixes]
+        return min(lengths) if lengths else 0
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    source: str
+    regex: re.Pattern[str]
+    anchor: Anchor | None  # None: try on every sentence
+
+
+@dataclass
+class _Node:
+    regex: str
+    anchor: Anchor | None
+    optional: bool = False
+
+
+def expand_macros(text: str, macros: Mapping[str, str], depth: int = 0) -> str:
+    if depth > 8:
+        raise PatternError(f"macro expansion too deep in {text!r}")
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in macros:
+            raise PatternError(f"unknown macro <{name}>")
+        return "(" + expand_macros(macros[name], macros, depth + 1) + ")"
+
+    return _MACRO.sub(replace, text)
+
+
+def _word_regex(word: str) -> tuple[str, Anchor]:
+    if word.endswith("*"):
+        stem = word[:-1]
+        if not stem:
+            raise PatternError("a lone * is not a word")
+        return (
+            _FIELD_PREFIX + re.escape(stem) + r"[^ /]*" + _FIELD_SUFFIX,
+            Anchor(frozenset(), (stem,)),
+        )
+    return _FIELD_PREFIX + re.escape(word) + _FIELD_SUFFIX, Anchor(frozenset([word]), ())
+
+
+def _alternatives(words: list[str]) -> _Node:
+    regexes: list[str] = []
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for word in words:
+        regex, anchor = _word_regex(word)
+        regexes.append(regex)
+        exact |= anchor.words
+        prefixes.extend(anchor.prefixes)
+    regex = regexes[0] if len(regexes) == 1 else "(?:" + "|".join(regexes) + ")"
+    return _Node(regex, Anchor(frozenset(exact), tuple(prefixes)))
+
+
+def _merge_anchors(anchors: list[Anchor | None]) -> Anchor | None:
+    if not anchors or any(a is None for a in anchors):
+        return None
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for anchor in anchors:
+        assert anchor is not None
+        words |= anchor.words
+        prefixes.extend(anchor.prefixes)
+    return Anchor(frozenset(words), tuple(prefixes))
+
+
+def _best_anchor(nodes: list[_Node]) -> Anchor | None:
+    required = [n.anchor for n in nodes if not n.optional and n.anchor is not None]
+    if not required:
+        return None
+    return max(required, key=lambda a: a.weight)
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = _TOKENS.findall(source)
+        self.pos = 0
+
+    def error(self, message: str) -> PatternError:
+        return PatternError(f"{message} in pattern {self.source!r}")
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise self.error("unexpected end")
+        self.pos += 1
+        return token
+
+    def sequence(self, closing: tuple[str, ...]) -> _Node:
+        nodes: list[_Node] = []
+        while self.peek() is not None and self.peek() not in closing:
+            nodes.append(self.item())
+        if not nodes:
+            raise self.error("empty sequence")
+        regex = "".join(n.regex if not n.optional else f"(?:{n.regex})?" for n in nodes)
+        return _Node(regex, _best_anchor(nodes))
+
+    def item(self) -> _Node:
+        token = self.take()
+        if token == "(":
+            alternatives = [self.sequence((",", ")"))]
+            while self.peek() == ",":
+                self.take()
+                alternatives.append(self.sequence((",", ")")))
+            if self.take() != ")":
+                raise self.error("missing )")
+            regex = "(?:" + "|".join(a.regex for a in alternatives) + ")"
+            node = _Node(regex, _merge_anchors([a.anchor for a in alternatives]))
+        elif token.startswith("~"):
+            node = _Node(f"(?:{_ANY_TOKEN}){{0,{int(token[1:])}}}", None, optional=True)
+        elif token == "#num":
+            node = _Node(r"\d[^ ]* ", None)
+        elif token == "#any":
+            node = _Node(_ANY_TOKEN, None)
+        elif token in (")", ",", "?") or token.startswith("#") or token.startswith("<"):
+            raise self.error(f"unexpected {token!r}")
+        else:
+            node = _alternatives(token.lower().split("|"))
+        if self.peek() == "?":
+            self.take()
+            node.optional = True
+        return node
+
+
+def compile_pattern(source: str, macros: Mapping[str, str] | None = None) -> CompiledPattern:
+    expanded = expand_macros(source, macros or {})
+    parser = _Parser(expanded)
+    node = parser.sequence(())
+    if parser.peek() is not None:
+        raise parser.error(f"unexpected {parser.peek()!r}")
+    try:
+        regex = re.compile("(?<= )" + node.regex)
+    except re.error as exc:  # pragma: no cover - the grammar only emits valid regexes
+        raise PatternError(f"{exc} in pattern {source!r}") from exc
+    return CompiledPattern(source=source, regex=regex, anchor=node.anchor)
