@@ -51,6 +51,10 @@ class Settings:
     audit_master_key: str = ""  # base64/hex 32-byte key; empty = key file under state_dir
     audit_retention: str = ""  # e.g. "message=365,safety=2920,note=2920,access=2190" (days, 0 = keep)
     audit_idle_minutes: int = 15  # clinician pages: sign out after this much inactivity
+    # Web widget (bot.web.widget). Empty web_db_url = sqlite file web.db under state_dir, derived
+    # where it is used so a Settings copied with another state_dir (tests) follows it.
+    web_db_url: str = ""
+    web_retention_days: int = 30  # widget transcripts (display copy) are purged after this; 0 = keep
 
     @property
     def models_dir(self) -> Path:
@@ -90,6 +94,8 @@ def load() -> Settings:
         audit_master_key=os.environ.get("AUDIT_MASTER_KEY", "").strip(),
         audit_retention=os.environ.get("AUDIT_RETENTION", "").strip(),
         audit_idle_minutes=_int("AUDIT_IDLE_MINUTES", 15),
+        web_db_url=os.environ.get("WEB_DB_URL", "").strip(),
+        web_retention_days=_int("WEB_RETENTION_DAYS", 30),
     )
 
 
@@ -116,5 +122,7 @@ def to_env(settings: Settings) -> dict[str, str]:
         "AUDIT_MASTER_KEY": settings.audit_master_key,
         "AUDIT_RETENTION": settings.audit_retention,
         "AUDIT_IDLE_MINUTES": str(settings.audit_idle_minutes),
+        "WEB_DB_URL": settings.web_db_url,
+        "WEB_RETENTION_DAYS": str(settings.web_retention_days),
     }
     return env
