@@ -19,7 +19,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .loading import Snippet
-from .text import content_lemmas, fuzzy_vocabulary
+from .text import broader_terms, content_lemmas, fuzzy_vocabulary
 
 __all__ = ["Ranked", "RankingSettings", "SnippetIndex", "load_settings"]
 
@@ -33,6 +33,8 @@ class RankingSettings:
     hint_weight: float
     bigram_weight: float
     unknown_word_weight: float
+    coverage_exponent: float
+    hint_match_bonus: float
     fuzzy_cutoff: float
     fuzzy_min_length: int
     intent_prior: float
@@ -71,14 +73,19 @@ class SnippetIndex:
         self._topics: list[frozenset[str]] = []
         self._tf: list[Counter[str]] = []
         self._length: list[float] = []
+        self._hint_sets: list[tuple[frozenset[str], ...]] = []
         df: Counter[str] = Counter()
         for snippet in snippets:
             tf: Counter[str] = Counter()
             for term in _with_bigrams(content_lemmas(snippet.text_in(lang))):
                 tf[term] += self._term_weight(term, 1.0)
+            hint_sets = []
             for hint in snippet.hints_in(lang):
-                for term in _with_bigrams(content_lemmas(hint)):
+                lemmas = content_lemmas(hint)
+                hint_sets.append(frozenset(lemmas))
+                for term in _with_bigrams(lemmas):
                     tf[term] += self._term_weight(term, settings.hint_weight)
+            self._hint_sets.append(tuple(h for h in hint_sets if h))
             self._ids.append(snippet.id)
             self._topics.append(frozenset(snippet.topics))
             self._tf.append(tf)
@@ -91,7 +98,9 @@ class SnippetIndex:
         # question is about something we have no snippet for.
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5) * settings.unknown_word_weight
         self._vocabulary = frozenset(t for t in df if "_" not in t)
-        self._fuzzy_targets = tuple(t for t in fuzzy_vocabulary() if t in self._vocabulary)
+        self._fuzzy_targets = {
+            spelling: term for spelling, term in fuzzy_vocabulary().items() if term in self._vocabulary
+        }
 
     def _term_weight(self, term: str, weight: float) -> float:
         return weight * (self.settings.bigram_weight if "_" in term else 1.0)
@@ -101,12 +110,18 @@ class SnippetIndex:
         if word in self._vocabulary or len(word) < self.settings.fuzzy_min_length:
             return word
         match = process.extractOne(
-            word, self._fuzzy_targets, scorer=fuzz.ratio, score_cutoff=self.settings.fuzzy_cutoff
+            word, list(self._fuzzy_targets), scorer=fuzz.ratio, score_cutoff=self.settings.fuzzy_cutoff
         )
-        return match[0] if match else word
+        return self._fuzzy_targets[match[0]] if match else word
 
     def question_terms(self, question: str) -> list[str]:
         return [self._correct(w) for w in content_lemmas(question)]
+
+    def _explained(self, word: str, tf: Counter[str]) -> float:
+        """How much of ``word`` a snippet explains: all of it, or its class's share."""
+        if word in tf:
+            return self._idf[word]
+        return max((self._idf[t] for t in broader_terms(word) if t in tf), default=0.0)
 
     def rank(
         self, question: str, boost_topics: frozenset[str] = frozenset(), boost: float = 0.0
@@ -115,7 +130,9 @@ class SnippetIndex:
         words = list(dict.fromkeys(self.question_terms(question)))
         if not words:
             return []
-        query = list(dict.fromkeys(_with_bigrams(words)))
+        wider = [t for w in words for t in broader_terms(w) if t not in words]
+        query = list(dict.fromkeys(_with_bigrams(words) + wider))
+        word_set = frozenset(words + wider)
         total_weight = sum(self._idf.get(w, self._unknown_idf) for w in words)
         k1, b = self.settings.k1, self.settings.b
         scored: list[Ranked] = []
@@ -130,8 +147,18 @@ class SnippetIndex:
                 continue
             if boost and self._topics[i] & boost_topics:
                 bm25 *= 1 + boost
-            matched = sum(self._idf[w] for w in words if w in tf)
-            scored.append(Ranked(self._ids[i], bm25, matched / total_weight))
+            coverage = sum(self._explained(w, tf) for w in words) / total_weight
+            # BM25 alone favours a snippet that repeats one common word; weighing it by
+            # how much of the question the snippet explains prefers the fuller match.
+            score = bm25 * coverage**self.settings.coverage_exponent
+            # A question that contains every word of one of the snippet's hints is
+            # phrased the way that snippet expects ("what is PTSD, in simple words?").
+            phrase = max(
+                (sum(self._idf[w] for w in h) for h in self._hint_sets[i] if h <= word_set),
+                default=0.0,
+            )
+            score *= 1 + self.settings.hint_match_bonus * phrase / total_weight
+            scored.append(Ranked(self._ids[i], score, coverage))
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
 

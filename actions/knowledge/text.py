@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["content_lemmas", "fuzzy_vocabulary", "is_cyrillic", "lemma", "terms", "tokens"]
+__all__ = ["broader_terms", "content_lemmas", "fuzzy_vocabulary", "is_cyrillic", "lemma", "terms", "tokens"]
 
 _HERE = Path(__file__).resolve().parent
 _TOKEN_RE = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
@@ -66,9 +66,21 @@ def _aliases() -> dict[str, str]:
     return mapping
 
 
-def fuzzy_vocabulary() -> tuple[str, ...]:
-    """Words worth correcting when misspelt (drug names, key terms): the alias keys."""
-    return tuple(sorted(_aliases()))
+@lru_cache(maxsize=1)
+def _broader() -> dict[str, tuple[str, ...]]:
+    raw = _load_yaml("aliases.yml").get("broader") or {}
+    return {str(k): tuple(str(v) for v in vs or ()) for k, vs in raw.items()}
+
+
+def broader_terms(term: str) -> tuple[str, ...]:
+    """Wider terms a question about ``term`` is also about (sertraline -> antidepressant)."""
+    return _broader().get(term, ())
+
+
+def fuzzy_vocabulary() -> dict[str, str]:
+    """Words worth correcting when misspelt (drug names, key terms), in every listed
+    spelling, each mapped to its canonical term."""
+    return dict(_aliases())
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +106,16 @@ def _english_lemma(token: str) -> str:
     found = _english_lemmas().get(token)
     if found:
         return found.lower()
-    # Words the table does not know (drug names, "ssris"): drop a plural -s.
-    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+    # Words the table does not know are base forms ("always") or plurals of words it
+    # does not inflect ("ssris"): drop the -s only when that leaves a known base form.
+    if token.endswith("s") and (token[:-1] in _english_bases() or token[:-1] in _aliases()):
         return token[:-1]
     return token
+
+
+@lru_cache(maxsize=1)
+def _english_bases() -> frozenset[str]:
+    return frozenset(_english_lemmas().values())
 
 
 def _russian_lemma(token: str) -> str:
