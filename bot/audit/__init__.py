@@ -25,7 +25,9 @@ def health(settings: Any = None) -> dict[str, Any]:
     return _health(settings)
 
 
-def erase_sender(sender_id: str, *, via: str = "api", actor: str | None = None, settings: Any = None) -> dict[str, Any]:
+def erase_sender(
+    sender_id: str, *, via: str = "api", actor: str | None = None, settings: Any = None
+) -> dict[str, Any]:
     """Erase one person's conversation (see bot.audit.erasure.erase_sender)."""
     from bot.audit.erasure import erase_sender_with_settings
 
