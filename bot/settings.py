@@ -28,6 +28,16 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"error: {name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"error: {name} must be a number, got {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     state_dir: Path
@@ -51,6 +61,10 @@ class Settings:
     audit_master_key: str = ""  # base64/hex 32-byte key; empty = key file under state_dir
     audit_retention: str = ""  # e.g. "message=365,safety=2920,note=2920,access=2190" (days, 0 = keep)
     audit_idle_minutes: int = 15  # clinician pages: sign out after this much inactivity
+    # Telegram bridge (bot.channels.telegram).
+    telegram_webhook_listen: str = "127.0.0.1:8443"  # host:port of the --webhook receiver
+    telegram_rate_limit: int = 8  # messages per chat per window; crisis messages are never limited
+    telegram_rate_window_seconds: float = 30.0
     # Web widget (bot.web.widget). Empty web_db_url = sqlite file web.db under state_dir, derived
     # where it is used so a Settings copied with another state_dir (tests) follows it.
     web_db_url: str = ""
@@ -96,6 +110,9 @@ def load() -> Settings:
         audit_idle_minutes=_int("AUDIT_IDLE_MINUTES", 15),
         web_db_url=os.environ.get("WEB_DB_URL", "").strip(),
         web_retention_days=_int("WEB_RETENTION_DAYS", 30),
+        telegram_webhook_listen=_env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8443"),
+        telegram_rate_limit=_int("TELEGRAM_RATE_LIMIT", 8),
+        telegram_rate_window_seconds=_float("TELEGRAM_RATE_WINDOW_SECONDS", 30.0),
     )
 
 
@@ -124,5 +141,8 @@ def to_env(settings: Settings) -> dict[str, str]:
         "AUDIT_IDLE_MINUTES": str(settings.audit_idle_minutes),
         "WEB_DB_URL": settings.web_db_url,
         "WEB_RETENTION_DAYS": str(settings.web_retention_days),
+        "TELEGRAM_WEBHOOK_LISTEN": settings.telegram_webhook_listen,
+        "TELEGRAM_RATE_LIMIT": str(settings.telegram_rate_limit),
+        "TELEGRAM_RATE_WINDOW_SECONDS": str(settings.telegram_rate_window_seconds),
     }
     return env
