@@ -93,7 +93,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(parsed, future=True, pool_pre_ping=True)
+    connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+    # pre_ping: a replica restarted or a failover must not surface as an error on the next write.
+    return sa.create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _alembic_config(connection: Connection) -> Any:

@@ -25,7 +25,7 @@ from bot.audit.records import NewRecord
 from bot.audit.spool import Segment, Spool
 from bot.audit.store import AuditStore
 
-__all__ = ["SpoolWriter", "live_writers"]
+__all__ = ["SpoolWriter", "live_writers", "drain_leftovers"]
 
 logger = logging.getLogger(__name__)
 
@@ -288,3 +288,29 @@ class SpoolWriter:
             status = "down"
             reasons.append("audit writer thread stopped")
         return {"status": status, "reasons": reasons, "backlog": backlog}
+
+
+def drain_leftovers(spool_dir: Path, master_key: crypto.MasterKey, store: AuditStore) -> int:
+    """Write segments that no live process holds (a writer that died) into the store.
+
+    The CLI calls this before reading, so a crashed server's spool is never invisible.
+    """
+    if not Path(spool_dir).is_dir():
+        return 0
+    spool = Spool(spool_dir, master_key.spool_key)
+    written = 0
+    for seg in spool.claim_leftovers():
+        try:
+            records, bad, _torn = spool.read(seg)
+            for start in range(0, len(records), _BATCH):
+                written += len(
+                    store.append([NewRecord.from_json(d) for d in records[start : start + _BATCH]])
+                )
+        except Exception:
+            spool.release(seg)
+            raise
+        if bad:
+            spool.quarantine(seg)
+        else:
+            spool.remove(seg)
+    return written
