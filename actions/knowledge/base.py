@@ -113,9 +113,12 @@ class KnowledgeBase:
         best = ranked[0]
         best_snippet = self._snippets[best.snippet_id]
         on_intent = bool(self._boost_topics(intent, intent_confidence) & set(best_snippet.topics))
-        needed = (
-            self._settings.min_coverage_with_intent if on_intent else self._settings.min_coverage
-        )
+        if on_intent:
+            needed = self._settings.min_coverage_with_intent
+        elif best.in_domain:
+            needed = self._settings.min_coverage_in_domain
+        else:
+            needed = self._settings.min_coverage
         # Log ids and scores only: the question itself is health data.
         log.debug("knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed)
         if best.coverage < needed:

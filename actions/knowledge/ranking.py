@@ -2,7 +2,15 @@
 for the topics of the NLU intent and typo-tolerant matching of drug names.
 
 One job: given a question, say which snippets fit best and how sure we are. Composition
-of the reply lives in :mod:`composing`; the decision thresholds live in ``ranking.yml``.
+of the reply lives in :mod:`composing`; the weights and thresholds in ``ranking.yml``.
+
+Score of a snippet for a question (all factors >= 1 except coverage):
+
+    BM25(question terms + wider terms)
+      x coverage ** coverage_exponent       share of the question's weight it explains
+      x (1 + hint_similarity_bonus x sim)   how closely one of its hints is the question
+      x (1 + named_topic_boost)             if the question names its topic ("ketamine")
+      x (1 + intent_prior x confidence)     if the NLU intent is on its topic
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from rapidfuzz import fuzz, process
 from .loading import Snippet
 from .text import broader_terms, content_lemmas, fuzzy_vocabulary
 
-__all__ = ["Ranked", "RankingSettings", "SnippetIndex", "load_settings"]
+__all__ = ["Ranked", "RankingSettings", "SnippetIndex", "build_indexes", "load_settings"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -34,11 +42,16 @@ class RankingSettings:
     bigram_weight: float
     unknown_word_weight: float
     coverage_exponent: float
-    hint_match_bonus: float
+    hint_similarity_bonus: float
+    named_topic_boost: float
+    named_topics: Mapping[str, tuple[str, ...]]
+    domain_terms: frozenset[str]
     fuzzy_cutoff: float
     fuzzy_min_length: int
+    stem_min_prefix: int
     intent_prior: float
     min_coverage: float
+    min_coverage_in_domain: float
     min_coverage_with_intent: float
     min_intent_confidence: float
     second_snippet_ratio: float
@@ -47,26 +60,36 @@ class RankingSettings:
 @lru_cache(maxsize=None)
 def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return RankingSettings(**data["settings"])
+    named = {str(k): tuple(v) for k, v in (data.get("named_topics") or {}).items()}
+    domain = frozenset(str(t) for t in data.get("domain_terms") or ())
+    return RankingSettings(**data["settings"], named_topics=named, domain_terms=domain)
 
 
 @dataclass(frozen=True)
 class Ranked:
     snippet_id: str
-    score: float  # BM25 plus the intent prior; orders the candidates
+    score: float  # orders the candidates (see the module docstring)
     coverage: float  # 0..1: share of the question's weight (IDF) found in the snippet
+    in_domain: bool = False  # the question uses a term of the domain (PTSD, therapy, drugs)
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
     return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
 
 
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class SnippetIndex:
     """BM25 index of the snippets in one language (text in that language + its hints)."""
 
-    def __init__(
-        self, snippets: Iterable[Snippet], lang: str, settings: RankingSettings
-    ) -> None:
+    def __init__(self, snippets: Iterable[Snippet], lang: str, settings: RankingSettings) -> None:
         self.lang = lang
         self.settings = settings
         self._ids: list[str] = []
@@ -82,14 +105,15 @@ class SnippetIndex:
             hint_sets = []
             for hint in snippet.hints_in(lang):
                 lemmas = content_lemmas(hint)
-                hint_sets.append(frozenset(lemmas))
+                if lemmas:
+                    hint_sets.append(frozenset(lemmas))
                 for term in _with_bigrams(lemmas):
                     tf[term] += self._term_weight(term, settings.hint_weight)
-            self._hint_sets.append(tuple(h for h in hint_sets if h))
             self._ids.append(snippet.id)
             self._topics.append(frozenset(snippet.topics))
             self._tf.append(tf)
             self._length.append(sum(tf.values()))
+            self._hint_sets.append(tuple(hint_sets))
             df.update(tf.keys())
         n = len(self._ids)
         self._avg_length = sum(self._length) / max(n, 1)
@@ -97,22 +121,38 @@ class SnippetIndex:
         # A word no snippet contains weighs like a rare word: it is evidence the
         # question is about something we have no snippet for.
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5) * settings.unknown_word_weight
-        self._vocabulary = frozenset(t for t in df if "_" not in t)
+        self._vocabulary = sorted(t for t in df if "_" not in t)
+        self._known = frozenset(self._vocabulary)
         self._fuzzy_targets = {
-            spelling: term for spelling, term in fuzzy_vocabulary().items() if term in self._vocabulary
+            spelling: term for spelling, term in fuzzy_vocabulary().items() if term in self._known
         }
 
     def _term_weight(self, term: str, weight: float) -> float:
         return weight * (self.settings.bigram_weight if "_" in term else 1.0)
 
+    def _weight(self, word: str) -> float:
+        return self._idf.get(word, self._unknown_idf)
+
     def _correct(self, word: str) -> str:
-        """Map a misspelt word onto a known drug name or key term ("sertaline")."""
-        if word in self._vocabulary or len(word) < self.settings.fuzzy_min_length:
+        """A word the snippets do not use, mapped onto one they do when it is clearly the
+        same word: a misspelt drug name ("sertaline") or another form of a known word
+        that lemmatisation did not join ("безопасно" / "безопасный")."""
+        if word in self._known or word.isdigit():
             return word
-        match = process.extractOne(
-            word, list(self._fuzzy_targets), scorer=fuzz.ratio, score_cutoff=self.settings.fuzzy_cutoff
-        )
-        return self._fuzzy_targets[match[0]] if match else word
+        if len(word) >= self.settings.fuzzy_min_length:
+            match = process.extractOne(
+                word, list(self._fuzzy_targets), scorer=fuzz.ratio,
+                score_cutoff=self.settings.fuzzy_cutoff,
+            )
+            if match:
+                return self._fuzzy_targets[match[0]]
+        best, best_len = word, 0
+        for known in self._vocabulary:
+            shared = _common_prefix(word, known)
+            needed = max(self.settings.stem_min_prefix, math.ceil(0.75 * min(len(word), len(known))))
+            if shared >= needed and shared > best_len:
+                best, best_len = known, shared
+        return best
 
     def question_terms(self, question: str) -> list[str]:
         return [self._correct(w) for w in content_lemmas(question)]
@@ -122,6 +162,16 @@ class SnippetIndex:
         if word in tf:
             return self._idf[word]
         return max((self._idf[t] for t in broader_terms(word) if t in tf), default=0.0)
+
+    def _hint_similarity(self, i: int, words: frozenset[str], total: float) -> float:
+        """0..1: the best hint's (share of the hint found) x (share of the question)."""
+        best = 0.0
+        for hint in self._hint_sets[i]:
+            shared = sum(self._weight(w) for w in hint & words)
+            if shared:
+                hint_mass = sum(self._weight(w) for w in hint)
+                best = max(best, (shared / hint_mass) * (shared / total))
+        return best
 
     def rank(
         self, question: str, boost_topics: frozenset[str] = frozenset(), boost: float = 0.0
@@ -133,32 +183,30 @@ class SnippetIndex:
         wider = [t for w in words for t in broader_terms(w) if t not in words]
         query = list(dict.fromkeys(_with_bigrams(words) + wider))
         word_set = frozenset(words + wider)
-        total_weight = sum(self._idf.get(w, self._unknown_idf) for w in words)
+        total_weight = sum(self._weight(w) for w in words)
+        named = {
+            topic for topic, names in self.settings.named_topics.items() if word_set & set(names)
+        }
+        in_domain = bool(word_set & self.settings.domain_terms)
         k1, b = self.settings.k1, self.settings.b
         scored: list[Ranked] = []
         for i, tf in enumerate(self._tf):
             norm = k1 * (1 - b + b * self._length[i] / self._avg_length)
-            bm25 = sum(
-                self._idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm)
-                for t in query
-                if t in tf
-            )
+            bm25 = sum(self._idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in query if t in tf)
             if bm25 <= 0:
                 continue
-            if boost and self._topics[i] & boost_topics:
-                bm25 *= 1 + boost
             coverage = sum(self._explained(w, tf) for w in words) / total_weight
             # BM25 alone favours a snippet that repeats one common word; weighing it by
             # how much of the question the snippet explains prefers the fuller match.
             score = bm25 * coverage**self.settings.coverage_exponent
-            # A question that contains every word of one of the snippet's hints is
-            # phrased the way that snippet expects ("what is PTSD, in simple words?").
-            phrase = max(
-                (sum(self._idf[w] for w in h) for h in self._hint_sets[i] if h <= word_set),
-                default=0.0,
+            score *= 1 + self.settings.hint_similarity_bonus * self._hint_similarity(
+                i, word_set, total_weight
             )
-            score *= 1 + self.settings.hint_match_bonus * phrase / total_weight
-            scored.append(Ranked(self._ids[i], score, coverage))
+            if named & self._topics[i]:
+                score *= 1 + self.settings.named_topic_boost
+            if boost and self._topics[i] & boost_topics:
+                score *= 1 + boost
+            scored.append(Ranked(self._ids[i], score, coverage, in_domain))
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
 
