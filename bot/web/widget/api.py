@@ -50,6 +50,7 @@ def _error(status: int, code: str, message: str, **extra: Any) -> web.Response:
 
 
 def _guard(request: web.Request) -> web.Response | None:
+    # Compare the result with None: an aiohttp Response is a mapping and empty ones are falsy.
     problem = csrf_problem(request)
     if problem:
         return _error(403, "forbidden", f"Request refused: {problem}.")
@@ -106,7 +107,7 @@ def _history_payload(turns: list[Turn]) -> list[dict[str, Any]]:
 
 async def session(request: web.Request) -> web.Response:
     refused = _guard(request)
-    if refused:
+    if refused is not None:
         return refused
     body = await _json_body(request)
     if isinstance(body, web.Response):
@@ -139,7 +140,7 @@ async def session(request: web.Request) -> web.Response:
 
 async def end_session(request: web.Request) -> web.Response:
     refused = _guard(request)
-    if refused:
+    if refused is not None:
         return refused
     bridge = request.app[BRIDGE_KEY]
     conversation_id = _conversation(request)
@@ -154,7 +155,7 @@ async def end_session(request: web.Request) -> web.Response:
 
 async def history(request: web.Request) -> web.Response:
     refused = _guard(request)
-    if refused:
+    if refused is not None:
         return refused
     conversation_id = _conversation(request)
     if not conversation_id:
@@ -168,7 +169,7 @@ async def history(request: web.Request) -> web.Response:
 
 async def messages(request: web.Request) -> web.Response:
     refused = _guard(request)
-    if refused:
+    if refused is not None:
         return refused
     conversation_id = _conversation(request)
     if not conversation_id:
