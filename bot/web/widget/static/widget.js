@@ -272,8 +272,9 @@
     launcher.textContent = ui.launcher;
     closeButton.setAttribute('aria-label', ui.close);
     closeButton.textContent = '×';
-    settingsButton.setAttribute('aria-label', ui.settings);
+    // The accessible name contains the visible text ("EN"), as WCAG 2.5.3 asks.
     settingsButton.textContent = locale.lang.toUpperCase();
+    settingsButton.setAttribute('aria-label', `${ui.settings}: ${settingsButton.textContent}`);
     langLabel.textContent = ui.language;
     countryLabel.textContent = ui.country;
     endButton.textContent = ui.end;
@@ -288,7 +289,8 @@
     const line = state.notice ? state.notice[locale.lang] || state.notice.en : '';
     noticeEl.textContent = line;
     launcherNotice.textContent = line;
-    noticeEl.hidden = launcherNotice.hidden = !line;
+    noticeEl.hidden = !line;
+    launcherNotice.hidden = !line || !panel.hidden; // beside the launcher only while closed
     fillCountries();
   }
 
@@ -339,7 +341,10 @@
         const group = el('div', { class: 'mlw-quick', role: 'group', 'aria-label': t().quick });
         for (const button of reply.buttons) {
           const quick = el('button', { type: 'button', class: 'mlw-quick-button', text: button.title || button.payload });
-          quick.addEventListener('click', () => send(button.payload, button.title));
+          quick.addEventListener('click', () => {
+            send(button.payload, button.title);
+            input.focus(); // the button is gone now: keep keyboard users in the widget
+          });
           group.append(quick);
         }
         nodes.push(group);
