@@ -1,0 +1,1 @@
+"""Messaging channels that bridge users to the Rasa server (Telegram; the web widget lives in bot.web)."""
