@@ -146,12 +146,15 @@ def run_offline(cases: Sequence[Case], kb: Any) -> list[CaseResult]:
     return results
 
 
-async def run_online(cases: Sequence[Case], url: str, timeout: float, kb: Any) -> list[CaseResult]:
+async def run_online(
+    cases: Sequence[Case], url: str, timeout: float, kb: Any, transport: Any = None
+) -> list[CaseResult]:
+    """Ask the running server each question (``transport``: an httpx transport for tests)."""
     from bot.rasa_client import RasaClient, RasaUnavailable
 
     results = []
     reached = False
-    async with RasaClient(url, timeout=timeout) as client:
+    async with RasaClient(url, timeout=timeout, transport=transport) as client:
         for case in cases:
             try:
                 messages = await client.send(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from actions.knowledge import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[2]
-EVAL_DIR = REPO / "data" / "eval"
 
 
 def _sources_dir() -> Path | None:
@@ -39,8 +37,3 @@ def sources_dir() -> Path:
     if found is None:
         pytest.skip("shared source articles not found (set SOURCES_DIR)")
     return found
-
-
-def read_cases(name: str) -> list[dict]:
-    lines = (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]

@@ -1,0 +1,94 @@
+"""The answer evaluation sets: shape, coverage, and independence from training text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import json
+
+import pytest
+import yaml
+
+from actions.knowledge import KnowledgeBase
+
+REPO = Path(__file__).resolve().parents[2]
+
+HELD_OUT = "answers.jsonl"
+DEV = "answers_dev.jsonl"
+
+
+def read_cases(name: str) -> list[dict]:
+    lines = (REPO / "data" / "eval" / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _kind(case: dict) -> str:
+    return "answer" if case["expect"].get("snippets") else case["expect"]["kind"]
+
+
+@pytest.mark.parametrize("name", [HELD_OUT, DEV])
+def test_cases_are_well_formed(name: str, kb: KnowledgeBase) -> None:
+    cases = read_cases(name)
+    ids = [c["id"] for c in cases]
+    assert len(ids) == len(set(ids))
+    for case in cases:
+        assert set(case) == {"id", "lang", "question", "expect"}
+        assert case["lang"] in ("en", "ru")
+        assert case["question"].strip()
+        if _kind(case) == "answer":
+            assert set(case["expect"]) == {"snippets"}
+            assert all(sid in kb.snippets for sid in case["expect"]["snippets"])
+        else:
+            assert case["expect"] == {"kind": _kind(case)}
+            assert _kind(case) in ("decline", "out_of_scope")
+
+
+def test_held_out_set_size_and_mix() -> None:
+    counts = Counter((c["lang"], _kind(c)) for c in read_cases(HELD_OUT))
+    for lang in ("en", "ru"):
+        assert sum(n for (lg, _), n in counts.items() if lg == lang) >= 40
+        assert counts[(lang, "answer")] >= 30
+        assert counts[(lang, "decline")] >= 8
+        assert counts[(lang, "out_of_scope")] >= 6
+
+
+def _training_texts() -> set[str]:
+    texts: set[str] = set()
+    for path in (REPO / "data" / "nlu").rglob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(line.strip()[2:].strip().lower())
+    for path in (REPO / "data" / "knowledge").glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for snippet in data.get("snippets") or []:
+            for hints in (snippet.get("hints") or {}).values():
+                texts.update(h.strip().lower() for h in hints)
+    return texts
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@pytest.mark.parametrize("name", [HELD_OUT, DEV])
+def test_no_eval_question_is_in_nlu_data_or_hints(name: str) -> None:
+    training = {_normalise(t) for t in _training_texts()}
+    copied = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in training]
+    assert copied == []
+
+
+def test_the_check_would_catch_a_copy() -> None:
+    assert "what is ptsd" in {_normalise(t) for t in _training_texts()}
+
+
+def test_dev_and_held_out_sets_do_not_share_questions() -> None:
+    held_out = {_normalise(c["question"]) for c in read_cases(HELD_OUT)}
+    dev = {_normalise(c["question"]) for c in read_cases(DEV)}
+    assert held_out.isdisjoint(dev)
+
+
+def test_eval_readme_exists() -> None:
+    assert Path(REPO / "data" / "eval" / "README.md").is_file()
