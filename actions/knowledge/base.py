@@ -88,7 +88,9 @@ class KnowledgeBase:
         buttons = []
         for intent, spec in _topic_intents().items():
             titles = spec["title"]
-            buttons.append({"title": titles.get(lang) or titles[FALLBACK_LANG], "payload": f"/{intent}"})
+            buttons.append(
+                {"title": titles.get(lang) or titles[FALLBACK_LANG], "payload": f"/{intent}"}
+            )
         return buttons
 
     def rank(
@@ -120,7 +122,9 @@ class KnowledgeBase:
         else:
             needed = self._settings.min_coverage
         # Log ids and scores only: the question itself is health data.
-        log.debug("knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed)
+        log.debug(
+            "knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed
+        )
         if best.coverage < needed:
             return None
         chosen = [best_snippet, *self._companion(best, ranked[1:], lang)]
@@ -142,7 +146,10 @@ class KnowledgeBase:
             if cand.score < self._settings.second_snippet_ratio * best.score:
                 break
             snippet = self._snippets[cand.snippet_id]
-            if first.topics[0] in snippet.topics and len(split_sentences(snippet.text_in(lang))) <= room:
+            if (
+                first.topics[0] in snippet.topics
+                and len(split_sentences(snippet.text_in(lang))) <= room
+            ):
                 return [snippet]
         return []
 

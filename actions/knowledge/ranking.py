@@ -19,7 +19,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ class RankingSettings:
     second_snippet_ratio: float
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     named = {str(k): tuple(v) for k, v in (data.get("named_topics") or {}).items()}
@@ -75,12 +75,12 @@ class Ranked:
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
-    return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
+    return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False)]
 
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
@@ -147,7 +147,9 @@ class SnippetIndex:
             return word
         if len(word) >= self.settings.fuzzy_min_length:
             match = process.extractOne(
-                word, list(self._fuzzy_targets), scorer=fuzz.ratio,
+                word,
+                list(self._fuzzy_targets),
+                scorer=fuzz.ratio,
                 score_cutoff=self.settings.fuzzy_cutoff,
             )
             if match:
@@ -157,7 +159,9 @@ class SnippetIndex:
         best, best_len = word, 0
         for known in self._vocabulary:
             shared = _common_prefix(word, known)
-            needed = max(self.settings.stem_min_prefix, math.ceil(0.75 * min(len(word), len(known))))
+            needed = max(
+                self.settings.stem_min_prefix, math.ceil(0.75 * min(len(word), len(known)))
+            )
             if shared >= needed and shared > best_len:
                 best, best_len = known, shared
         return best

@@ -16,14 +16,22 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["broader_terms", "content_lemmas", "fuzzy_vocabulary", "is_cyrillic", "lemma", "terms", "tokens"]
+__all__ = [
+    "broader_terms",
+    "content_lemmas",
+    "fuzzy_vocabulary",
+    "is_cyrillic",
+    "lemma",
+    "terms",
+    "tokens",
+]
 
 _HERE = Path(__file__).resolve().parent
 _TOKEN_RE = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
@@ -39,7 +47,7 @@ def is_cyrillic(token: str) -> bool:
     return bool(_CYRILLIC_RE.search(token))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_yaml(name: str) -> dict[str, Any]:
     data = yaml.safe_load((_HERE / name).read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
@@ -154,4 +162,4 @@ def content_lemmas(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms: content lemmas plus adjacent pairs ("side effect" -> "side_effect")."""
     lemmas = content_lemmas(text)
-    return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
+    return lemmas + [f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False)]

@@ -111,7 +111,9 @@ def score_reply(case: Case, reply: str, kb: Any) -> CaseResult:
     if case.kind == "answer":
         hit = [sid for sid in case.snippets if sid in kb.snippets and texts[sid] in flat]
         if not hit:
-            return _fail(case, f"expected one of {list(case.snippets)}, got {shown or _preview(reply)}")
+            return _fail(
+                case, f"expected one of {list(case.snippets)}, got {shown or _preview(reply)}"
+            )
         if not CITATION_LINE.search(reply):
             return _fail(case, "no citation line")
         return CaseResult(case.id, case.lang, case.kind, "pass", hit[0])
@@ -139,7 +141,9 @@ def run_offline(cases: Sequence[Case], kb: Any) -> list[CaseResult]:
     results = []
     for case in cases:
         if case.kind == "decline":
-            results.append(CaseResult(case.id, case.lang, case.kind, "skip", "needs NLU and dialogue"))
+            results.append(
+                CaseResult(case.id, case.lang, case.kind, "skip", "needs NLU and dialogue")
+            )
             continue
         answer = kb.answer(case.question, lang=case.lang)
         results.append(score_reply(case, answer.text if answer else "", kb))
@@ -187,7 +191,10 @@ def summarise(results: Iterable[CaseResult]) -> dict[str, dict[str, dict[str, fl
 
 
 def _table(summary: dict[str, dict[str, dict[str, float]]], skipped: int) -> str:
-    rows = ["lang  kind           passed  total  share", "----  -------------  ------  -----  -----"]
+    rows = [
+        "lang  kind           passed  total  share",
+        "----  -------------  ------  -----  -----",
+    ]
     for lang in sorted(summary):
         for kind in KINDS:
             cell = summary[lang].get(kind)

@@ -52,7 +52,10 @@ def test_decline_case_fails_when_a_snippet_is_shown(kb: KnowledgeBase) -> None:
 
 def test_out_of_scope_case(kb: KnowledgeBase) -> None:
     case = Case("o", "en", "q", "out_of_scope")
-    assert score_reply(case, "I can only help with questions about PTSD treatments.", kb).status == "pass"
+    assert (
+        score_reply(case, "I can only help with questions about PTSD treatments.", kb).status
+        == "pass"
+    )
     assert score_reply(case, _reply_with(kb, "ptsd_what_is", "en"), kb).status == "fail"
 
 
@@ -62,10 +65,14 @@ async def test_online_run_uses_fresh_senders_and_locale(kb: KnowledgeBase) -> No
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         seen.append(body)
-        return httpx.Response(200, json=[{"text": _reply_with(kb, "ketamine_cost", body["metadata"]["locale"])}])
+        return httpx.Response(
+            200, json=[{"text": _reply_with(kb, "ketamine_cost", body["metadata"]["locale"])}]
+        )
 
-    cases = [Case("1", "en", "price?", "answer", ("ketamine_cost",)),
-             Case("2", "ru", "цена?", "answer", ("ketamine_cost",))]
+    cases = [
+        Case("1", "en", "price?", "answer", ("ketamine_cost",)),
+        Case("2", "ru", "цена?", "answer", ("ketamine_cost",)),
+    ]
     results = await run_online(cases, "http://rasa.test", 5.0, kb, httpx.MockTransport(handler))
     assert [r.status for r in results] == ["pass", "pass"]
     assert [b["metadata"] for b in seen] == [{"locale": "en"}, {"locale": "ru"}]
@@ -101,8 +108,13 @@ def test_bad_input_gets_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_pa
 
 def test_no_server_gets_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cases = tmp_path / "c.jsonl"
-    cases.write_text('{"id": "x", "lang": "en", "question": "q", "expect": {"kind": "out_of_scope"}}\n')
-    assert answers.main(["--cases", str(cases), "--url", "http://127.0.0.1:9", "--timeout", "0.5"]) == 2
+    cases.write_text(
+        '{"id": "x", "lang": "en", "question": "q", "expect": {"kind": "out_of_scope"}}\n'
+    )
+    assert (
+        answers.main(["--cases", str(cases), "--url", "http://127.0.0.1:9", "--timeout", "0.5"])
+        == 2
+    )
     assert "no answer from Rasa" in capsys.readouterr().err
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
-
-import json
 
 import pytest
 import yaml

@@ -10,10 +10,24 @@ import pytest
 import yaml
 
 NLU = Path(__file__).resolve().parents[2] / "data" / "nlu"
-TOPIC_INTENTS = {"ask_ptsd", "ask_psychotherapy", "ask_medication", "ask_ketamine", "ask_mdma",
-                 "ask_treatment_choice"}
-OTHER_INTENTS = {"ask_sources", "greet", "goodbye", "thank", "ask_whoareyou", "ask_booking",
-                 "ask_medical_advice", "out_of_scope"}
+TOPIC_INTENTS = {
+    "ask_ptsd",
+    "ask_psychotherapy",
+    "ask_medication",
+    "ask_ketamine",
+    "ask_mdma",
+    "ask_treatment_choice",
+}
+OTHER_INTENTS = {
+    "ask_sources",
+    "greet",
+    "goodbye",
+    "thank",
+    "ask_whoareyou",
+    "ask_booking",
+    "ask_medical_advice",
+    "out_of_scope",
+}
 # The safety screen handles crisis text before NLU; none may be in training data.
 CRISIS = re.compile(
     r"suicid|kill (my|me)|end (my|it all)|self[- ]?harm|hurt myself|overdos|want to die|"
@@ -29,7 +43,9 @@ def _examples(lang: str) -> dict[str, list[str]]:
         assert data["version"] == "3.1", path
         for block in data["nlu"]:
             lines = str(block["examples"]).splitlines()
-            found[block["intent"]] += [ln.strip()[2:] for ln in lines if ln.strip().startswith("- ")]
+            found[block["intent"]] += [
+                ln.strip()[2:] for ln in lines if ln.strip().startswith("- ")
+            ]
     return found
 
 

@@ -23,7 +23,12 @@ RETRIEVAL = [
     ("pcl-5 before and after ketamine", "en", None, {"ketamine_real_world_results"}),
     ("is any drug class better than the others", "en", None, {"medication_no_class_better"}),
     ("how many dropped out of the drug trials", "en", None, {"medication_dropout"}),
-    ("therapy or pills first?", "en", None, {"choice_therapy_before_pills", "psychotherapy_first_line"}),
+    (
+        "therapy or pills first?",
+        "en",
+        None,
+        {"choice_therapy_before_pills", "psychotherapy_first_line"},
+    ),
     ("how does it work in the brain", "en", "ask_ketamine", {"ketamine_how_it_works"}),
     ("how does it work in the brain", "en", "ask_mdma", {"mdma_how_it_works"}),
     ("что такое птср", "ru", None, {"ptsd_what_is"}),
@@ -34,7 +39,12 @@ RETRIEVAL = [
     ("что такое эмдр", "ru", None, {"psychotherapy_emdr"}),
     ("мдма одобрили в fda?", "ru", None, {"mdma_fda_breakthrough"}),
     ("какой процент людей отвечает на лекарства", "ru", None, {"medication_response_rate"}),
-    ("можно совмещать таблетки и психотерапию", "ru", None, {"choice_combining", "choice_therapy_before_pills"}),
+    (
+        "можно совмещать таблетки и психотерапию",
+        "ru",
+        None,
+        {"choice_combining", "choice_therapy_before_pills"},
+    ),
     ("как это действует на мозг", "ru", "ask_ketamine", {"ketamine_how_it_works"}),
     # The question's script picks the index; the lang argument picks the reply language.
     ("how much does ketamine cost", "ru", None, {"ketamine_cost"}),
@@ -42,7 +52,9 @@ RETRIEVAL = [
 
 
 @pytest.mark.parametrize(("question", "lang", "intent", "expected"), RETRIEVAL)
-def test_best_snippet(kb: KnowledgeBase, question: str, lang: str, intent: str | None, expected: set[str]) -> None:
+def test_best_snippet(
+    kb: KnowledgeBase, question: str, lang: str, intent: str | None, expected: set[str]
+) -> None:
     answer = kb.answer(question, lang=lang, intent=intent, intent_confidence=0.9 if intent else 0.0)
     assert answer is not None
     assert answer.snippet_ids[0] in expected
@@ -50,8 +62,16 @@ def test_best_snippet(kb: KnowledgeBase, question: str, lang: str, intent: str |
 
 @pytest.mark.parametrize(
     "question",
-    ["asdkj qwpoe zzxq", "", "   ", "???", "what's the weather in Leeds", "как приготовить борщ",
-     "recommend a laptop", "кто выиграл выборы"],
+    [
+        "asdkj qwpoe zzxq",
+        "",
+        "   ",
+        "???",
+        "what's the weather in Leeds",
+        "как приготовить борщ",
+        "recommend a laptop",
+        "кто выиграл выборы",
+    ],
 )
 def test_no_answer_when_not_confident(kb: KnowledgeBase, question: str) -> None:
     assert kb.answer(question, lang="en") is None
@@ -95,10 +115,20 @@ def _source(sid: str, en: str, ru: str | None = None) -> Source:
 def test_second_close_snippet_on_the_same_topic_and_two_citations() -> None:
     sources = {"a": _source("a", "Alpha, 2024"), "b": _source("b", "Beta, 2023")}
     snippets = {
-        "one": Snippet("one", ("ketamine",), "a", {"en": "Zorblat helps sleep. It is new."},
-                       {"en": ("zorblat sleep",)}),
-        "two": Snippet("two", ("ketamine",), "b", {"en": "Zorblat helps sleep too. Trials are small."},
-                       {"en": ("zorblat sleep",)}),
+        "one": Snippet(
+            "one",
+            ("ketamine",),
+            "a",
+            {"en": "Zorblat helps sleep. It is new."},
+            {"en": ("zorblat sleep",)},
+        ),
+        "two": Snippet(
+            "two",
+            ("ketamine",),
+            "b",
+            {"en": "Zorblat helps sleep too. Trials are small."},
+            {"en": ("zorblat sleep",)},
+        ),
         "other": Snippet("other", ("mdma",), "b", {"en": "Unrelated text here. Really."}, {}),
     }
     kb = KnowledgeBase(snippets, sources)
@@ -121,11 +151,15 @@ def test_topic_buttons(kb: KnowledgeBase) -> None:
     for lang in ("en", "ru", "xx"):
         buttons = kb.topic_buttons(lang)
         assert {b["payload"] for b in buttons} == {
-            "/ask_ptsd", "/ask_psychotherapy", "/ask_medication", "/ask_ketamine", "/ask_mdma",
+            "/ask_ptsd",
+            "/ask_psychotherapy",
+            "/ask_medication",
+            "/ask_ketamine",
+            "/ask_mdma",
             "/ask_treatment_choice",
         }
         assert all(b["title"] for b in buttons)
-    assert any("Кетамин" == b["title"] for b in kb.topic_buttons("ru"))
+    assert any(b["title"] == "Кетамин" for b in kb.topic_buttons("ru"))
 
 
 def test_load_is_cached_and_exposes_snippets_and_sources(kb: KnowledgeBase) -> None:
