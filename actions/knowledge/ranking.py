@@ -16,7 +16,7 @@ Score of a snippet for a question (all factors >= 1 except coverage):
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -95,12 +95,12 @@ class SnippetIndex:
         self.settings = settings
         self._ids: list[str] = []
         self._topics: list[frozenset[str]] = []
-        self._tf: list[Counter[str]] = []
+        self._tf: list[dict[str, float]] = []
         self._length: list[float] = []
         self._hint_sets: list[tuple[frozenset[str], ...]] = []
         df: Counter[str] = Counter()
         for snippet in snippets:
-            tf: Counter[str] = Counter()
+            tf: defaultdict[str, float] = defaultdict(float)  # weighted term counts
             for term in _with_bigrams(content_lemmas(snippet.text_in(lang))):
                 tf[term] += self._term_weight(term, 1.0)
             hint_sets = []
@@ -169,7 +169,7 @@ class SnippetIndex:
     def question_terms(self, question: str) -> list[str]:
         return [self._correct(w) for w in content_lemmas(question)]
 
-    def _explained(self, word: str, tf: Counter[str]) -> float:
+    def _explained(self, word: str, tf: Mapping[str, float]) -> float:
         """How much of ``word`` a snippet explains: all of it, or its class's share."""
         if word in tf:
             return self._idf[word]
