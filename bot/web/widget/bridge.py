@@ -91,8 +91,17 @@ class ChatBridge:
     ) -> Outcome:
         task = asyncio.ensure_future(self._send(conversation_id, client_message_id, text, locale))
         self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        task.add_done_callback(self._finished)
         return await asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._inflight.discard(task)
+        # If the request went away, nobody awaits the task: collect its outcome here so a
+        # failure is logged once instead of "exception was never retrieved".
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if not isinstance(exc, (RateLimited, IdConflict, ConversationGone)):
+                logger.error("widget message handling failed: %s", type(exc).__name__)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Let messages in flight finish (on shutdown) so none is half-handled."""

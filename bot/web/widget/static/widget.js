@@ -32,7 +32,6 @@
   // (composed from safety/helplines.yaml), so no phone number is written here.
   const UI = {
     en: {
-      region: 'Chat with the clinic assistant',
       title: 'Clinic assistant',
       subtitle: 'Automated · answers from published research',
       launcher: 'Chat with our assistant',
@@ -67,7 +66,6 @@
       ended: 'Conversation ended. You can start a new one at any time.',
     },
     ru: {
-      region: 'Чат с ассистентом клиники',
       title: 'Ассистент клиники',
       subtitle: 'Автоматический · отвечает по опубликованным исследованиям',
       launcher: 'Чат с ассистентом',
@@ -266,7 +264,6 @@
   function applyLabels() {
     const ui = t();
     root.lang = locale.lang;
-    panel.setAttribute('aria-label', ui.region);
     titleEl.textContent = ui.title;
     subtitleEl.textContent = ui.subtitle;
     launcher.textContent = ui.launcher;
@@ -512,8 +509,12 @@
         const outcome = await deliver(item);
         state.outbox.shift();
         if (outcome.turn) {
-          clearQuickReplies();
-          botMessages(item.id, outcome.turn.replies, true);
+          const entry = state.rendered.get(item.id);
+          // A history sync may have shown these replies (and their buttons) already.
+          if (!entry || !entry.answered) {
+            clearQuickReplies();
+            botMessages(item.id, outcome.turn.replies, true);
+          }
         } else {
           // Refused (e.g. too large): say so on the message and give the text back.
           item.bubble.classList.add('mlw-msg--failed');
