@@ -25,6 +25,6 @@ class ActionListSources(Action):
     ) -> list[dict[str, Any]]:
         lang = reply_language(tracker)
         lines = [_INTRO[lang]]
-        lines += [f"• {source.reference(lang)}" for source in KnowledgeBase.load().sources]
+        lines += [f"• {source.reference()}" for source in KnowledgeBase.load().sources.values()]
         dispatcher.utter_message(text="\n".join(lines))
         return []

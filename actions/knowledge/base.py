@@ -93,6 +93,15 @@ class KnowledgeBase:
             )
         return buttons
 
+    def overview(self, intent: str, lang: str = "en") -> Answer | None:
+        """The answer to a topic button (payload "/<intent>"), which carries no question."""
+        spec = _topic_intents().get(intent)
+        if not spec or spec.get("overview") not in self._snippets:
+            return None
+        lang = lang if lang in LANGUAGES else FALLBACK_LANG
+        snippet = self._snippets[spec["overview"]]
+        return compose([snippet], [self._sources[snippet.source]], lang, 1.0)
+
     def rank(
         self, question: str, intent: str | None = None, intent_confidence: float = 0.0
     ) -> list[Ranked]:

@@ -50,6 +50,14 @@ class Source:
         """The citation line in ``lang``, or in English when that language is missing."""
         return self.cite.get(lang) or self.cite[FALLBACK_LANG]
 
+    def reference(self) -> str:
+        """A full reference for the list of sources: authors (year). Title. Venue. DOI."""
+        year = f" ({self.year})" if self.year else ""
+        parts = [f"{self.authors}{year}", self.title, self.venue]
+        if self.doi:
+            parts.append(f"doi:{self.doi}")
+        return ". ".join(p.rstrip(".") for p in parts) + "."
+
 
 @dataclass(frozen=True)
 class Snippet:
