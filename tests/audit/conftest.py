@@ -194,3 +194,112 @@ class Helpers:
 @pytest.fixture
 def h() -> type[Helpers]:
     return Helpers
+
+
+# -- web ----------------------------------------------------------------------------------
+
+PASSWORDS = {
+    "clara": "clinician password 1",
+    "sam": "safety officer pass 2",
+    "ada": "administrator pass 3",
+}
+ROLES = {"clara": "clinician", "sam": "safety_officer", "ada": "admin"}
+
+
+def add_users(store: Any) -> None:
+    from bot.audit import users
+
+    for name, password in PASSWORDS.items():
+        users.add_user(store, name, password, ROLES[name], actor="test", source="test")
+
+
+class Web:
+    """A test client on an app with the audit pages, and sign-in helpers."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def get(self, path: str, **kw: Any) -> Any:
+        return await self.client.get(path, allow_redirects=False, **kw)
+
+    async def text(self, path: str) -> str:
+        r = await self.client.get(path)
+        assert r.status == 200, (path, r.status)
+        return await r.text()
+
+    async def csrf(self, path: str = "/audit/conversations") -> str:
+        import re
+
+        html = await self.text(path)
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    async def login(self, name: str, password: str | None = None) -> Any:
+        token = await self.csrf("/audit/login")
+        return await self.client.post(
+            "/audit/login",
+            data={
+                "username": name,
+                "password": password or PASSWORDS[name],
+                "csrf_token": token,
+                "next": "/audit/conversations",
+            },
+            allow_redirects=False,
+        )
+
+    async def post(
+        self,
+        path: str,
+        data: dict[str, str] | None = None,
+        *,
+        token: str | None = "auto",
+        **kw: Any,
+    ) -> Any:
+        data = dict(data or {})
+        if token == "auto":
+            data["csrf_token"] = await self.csrf()
+        elif token is not None:
+            data["csrf_token"] = token
+        return await self.client.post(path, data=data, allow_redirects=False, **kw)
+
+    async def logout(self) -> None:
+        await self.post("/audit/logout")
+
+
+async def _web(settings: Any) -> Any:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.audit.web import setup
+
+    app = web.Application()
+    setup(app, settings)
+    return TestClient(TestServer(app))
+
+
+@pytest.fixture
+async def web_app(settings: Any) -> Any:
+    """Pages over a fed store (SQLite and PostgreSQL), with three users."""
+    feed(settings)
+    store = open_test_store(settings)
+    add_users(store)
+    store.close()
+    client = await _web(settings)
+    await client.start_server()
+    try:
+        yield Web(client)
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def sqlite_web(sqlite_settings: Any) -> Any:
+    feed(sqlite_settings)
+    store = open_test_store(sqlite_settings)
+    add_users(store)
+    store.close()
+    client = await _web(sqlite_settings)
+    await client.start_server()
+    try:
+        yield Web(client)
+    finally:
+        await client.close()
