@@ -76,6 +76,7 @@ def build_application(
         .base_url(settings.telegram_api_url)
         .base_file_url(_file_url(settings.telegram_api_url))
         .updater(None)
+        .job_queue(None)  # not used; APScheduler is Rasa's pin, not PTB's
         .concurrent_updates(PerChatUpdateProcessor())
         .connect_timeout(10)
         .read_timeout(15)
