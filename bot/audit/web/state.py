@@ -108,7 +108,10 @@ def _decorate(response: web.StreamResponse, st: AuditWeb) -> None:
     h["Content-Security-Policy"] = st.csp
     h["X-Content-Type-Options"] = "nosniff"
     h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on
+    # form posts, which would blind the cross-origin check. URLs (with their filters)
+    # still never leave the site.
+    h["Referrer-Policy"] = "same-origin"
     h["Cache-Control"] = "no-store"  # health data must not sit in browser or proxy caches
     h["Pragma"] = "no-cache"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
