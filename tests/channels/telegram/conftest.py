@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,8 @@ def _decode_params(raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with suppress(ValueError):
                 value = json.loads(value)
-            except ValueError:
-                pass
         out[key] = value
     return out
 
@@ -177,10 +175,8 @@ class FakeBotAPI:
                 return pending
             assert self._new_update is not None
             self._new_update.clear()
-            try:
+            with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
-            except asyncio.TimeoutError:
-                pass
 
     def _message_result(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         with self._lock:
@@ -484,9 +480,16 @@ def launch(
         ready: Callable[[], Any] | None = None,
         **env: str,
     ) -> BridgeProcess:
-        base = settings or settings_module.load()
-        base = dataclasses.replace(base, rasa_url=rasa_url, state_dir=tmp_path / "state")
-        environment = bridge_env(base, fake_api, tmp_path / "state", **env)
+        state = tmp_path / "state"
+        base = settings or dataclasses.replace(
+            settings_module.load(),
+            state_dir=state,
+            # Never the developer's var/ databases (/forget erases in them).
+            tracker_db_url=f"sqlite:///{state / 'tracker.db'}",
+            audit_db_url=f"sqlite:///{state / 'audit.db'}",
+        )
+        base = dataclasses.replace(base, rasa_url=rasa_url)
+        environment = bridge_env(base, fake_api, base.state_dir, **env)
         log_path = tmp_path / f"telegram-{len(contexts)}.log"
         cm = run_bridge(
             environment, list(args), log_path,

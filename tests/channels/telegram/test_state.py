@@ -7,7 +7,12 @@ import stat
 import pytest
 
 from bot.channels.telegram.dialogue import DialogueStates, Step
-from bot.channels.telegram.locales import ChatPrefs, compose_locale, parse_language_code, ui_language
+from bot.channels.telegram.locales import (
+    ChatPrefs,
+    compose_locale,
+    parse_language_code,
+    ui_language,
+)
 from bot.channels.telegram.memory import ChatMemory
 from bot.channels.telegram.prefs import PrefsStore
 from bot.channels.telegram.ratelimit import RateLimiter
