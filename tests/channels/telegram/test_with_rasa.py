@@ -1,0 +1,87 @@
+"""The Telegram bridge in front of the real stack (Rasa server, action server, SQLite).
+
+``python -m bot telegram`` talks to the fake Bot API and to the Rasa server started by
+the session fixture ``stack`` (tests/conftest.py), with its own model, databases and
+safety layer. This is the whole path a Telegram user's message takes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import safety
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+
+RU_CRISIS = "я больше не хочу жить"
+EN_CRISIS = "I want to kill myself"
+
+
+@pytest.fixture
+def bridge(stack, fake_api, launch):
+    # Rasa's first answer after start-up can be slow (model warm-up): allow more than 5 s
+    # here so that these tests see Rasa's answers, not the fail-safe.
+    return launch(stack.settings.rasa_url, settings=stack.settings, RASA_TIMEOUT_SECONDS="30")
+
+
+def _tracker_rows(stack, sender: str) -> int:
+    path = stack.settings.tracker_db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0])
+
+
+def test_russian_crisis_from_a_russian_telegram_gets_the_russian_helplines_first(fake_api, bridge):
+    fake_api.push_text(401, RU_CRISIS, language_code="ru")
+    texts = fake_api.settle(401, quiet=1.5, timeout=60)
+    assert texts, "no reply"
+    assert texts[0] == safety.compose_reply(safety.screen(RU_CRISIS, locale="ru"))
+    assert "8-800-2000-122" in texts[0]
+    assert RU_CRISIS not in bridge.log()
+
+
+def test_english_crisis_gets_uk_numbers(fake_api, bridge):
+    fake_api.push_text(402, EN_CRISIS, language_code="en-GB")
+    texts = fake_api.settle(402, quiet=1.5, timeout=60)
+    assert texts[0] == safety.compose_reply(safety.screen(EN_CRISIS, locale="en-GB"))
+    for number in ("999", "116 123", "85258"):
+        assert number in texts[0]
+
+
+def test_english_question_gets_a_cited_answer(fake_api, bridge):
+    fake_api.push_text(403, "how fast does ketamine work?", language_code="en-GB")
+    texts = fake_api.settle(403, quiet=1.5, timeout=60)
+    assert texts
+    assert "Source:" in texts[0].splitlines()[-1]
+    assert "ketamine" in texts[0].lower()
+
+
+def test_russian_question_gets_a_russian_cited_answer(fake_api, bridge):
+    fake_api.push_text(404, "как быстро действует кетамин при ПТСР?", language_code="ru")
+    texts = fake_api.settle(404, quiet=1.5, timeout=60)
+    assert texts and "Источник" in texts[0]
+
+
+def test_sticker_and_start(fake_api, bridge):
+    sticker = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512,
+               "height": 512, "is_animated": False, "is_video": False}  # fmt: skip
+    fake_api.push({"message": fake_api.message(405, "ru", sticker=sticker)})
+    assert "только текстовые" in fake_api.wait_sent(405)[0]
+    fake_api.push_text(406, "/start", language_code="en-GB")
+    assert safety.compose_notice("en", "UK") in fake_api.wait_sent(406)[0]
+
+
+def test_forget_erases_the_stored_conversation(stack, fake_api, bridge):
+    chat = 407
+    fake_api.push_text(chat, "what is EMDR?", language_code="en-GB")
+    fake_api.settle(chat, quiet=1.5, timeout=60)
+    sender = f"telegram:{chat}"
+    assert _tracker_rows(stack, sender) > 0
+    sent = len(fake_api.sent(chat))
+    fake_api.push_text(chat, "/forget")
+    fake_api.wait_sent(chat, sent + 1)
+    fake_api.push_callback(chat, "forget:yes")
+    done = fake_api.wait_sent(chat, sent + 2, timeout=60)[-1]
+    assert "erased" in done
+    assert _tracker_rows(stack, sender) == 0
