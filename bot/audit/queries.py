@@ -267,11 +267,14 @@ def find_conversation(store: AuditStore, ident: str) -> str | None:
     """A conversation id from a conversation id or a sender id."""
     ident = (ident or "").strip()
     with store.engine.connect() as conn:
-        if _SUBJECT.match(ident) and conn.execute(
-            sa.select(models.conversation.c.subject_id).where(
-                models.conversation.c.subject_id == ident
-            )
-        ).first():
+        if (
+            _SUBJECT.match(ident)
+            and conn.execute(
+                sa.select(models.conversation.c.subject_id).where(
+                    models.conversation.c.subject_id == ident
+                )
+            ).first()
+        ):
             return ident
         return conn.execute(
             sa.select(models.subject.c.subject_id).where(models.subject.c.sender_id == ident)
