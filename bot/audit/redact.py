@@ -5,9 +5,11 @@ It errs towards masking too much (a date written as 2024 01 02 03 may go): a mis
 phone number in an export is a breach, an extra mask is an inconvenience.
 
 Phone numbers are found with the ``phonenumbers`` library (international form in any
-region; national form for the regions the clinic serves), then any remaining run of
-seven or more digits; shorter numbers (999, 112, 116 123, doses) are left alone. The clinic's own helpline numbers (``safety/helplines.yaml``) are
-kept in the assistant's replies, so clinicians can check which numbers were given.
+region, UK national form), then any remaining run of seven or more digits with the
+usual separators (national forms elsewhere). Shorter numbers (999, 112, 116 123,
+doses, times) are left alone. The clinic's own helpline numbers
+(``safety/helplines.yaml``) are kept in the assistant's replies, so clinicians can
+check which numbers were given.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ __all__ = ["redact", "PHONE", "EMAIL", "HANDLE", "URL"]
 
 PHONE, EMAIL, HANDLE, URL = "[phone]", "[email]", "[handle]", "[url]"
 
-# National formats of the clinic's regions; numbers written with + parse in any.
-_REGIONS = ("GB", "IE", "DE", "FR", "RU")
+# GB national format; numbers written with + parse in any region, and the digit-run
+# rule below catches national formats elsewhere (030 1234567, 8 (916) 123-45-67).
+_REGIONS = ("GB",)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # An @handle not glued to a word (so not the middle of an e-mail address).
