@@ -212,8 +212,8 @@ async def run(
             poller = Poller(application.bot, application.update_queue)
             await poller.remove_webhook()
             poll_task = asyncio.create_task(poller.run(), name="telegram-poller")
-            log.info("Telegram bridge ready: %s, long polling %s", who,
-                     api_host(settings.telegram_api_url))
+            log.info("Telegram bridge ready: %s, long polling %s, Rasa at %s", who,
+                     api_host(settings.telegram_api_url), api_host(settings.rasa_url))
         else:
             path = urlsplit(webhook.url).path or "/"
             server = WebhookServer(
@@ -227,8 +227,9 @@ async def run(
                 return 1
             if not await _set_webhook(application, webhook, stop):
                 return 0 if stop.is_set() else 1
-            log.info("Telegram bridge ready: %s, webhook %s, listening on %s:%d", who,
-                     api_host(webhook.url), webhook.host, webhook.port)
+            log.info("Telegram bridge ready: %s, webhook %s, listening on %s:%d, Rasa at %s",
+                     who, api_host(webhook.url), webhook.host, webhook.port,
+                     api_host(settings.rasa_url))
         await stop.wait()
         log.info("stopping")
     finally:

@@ -92,13 +92,17 @@ class Bridge:
     async def say(self, chat_id: int, text: str) -> bool:
         return await self.sender.send_text(chat_id, text)
 
+    async def allow(self, chat_id: int, lang: str) -> bool:
+        """Count one update against the chat's rate limit; tell the user once when over it."""
+        decision = self.limiter.check(chat_id)
+        if not decision.allowed and decision.notify:
+            await self._rate_notice(chat_id, lang, decision.retry_after)
+        return decision.allowed
+
     async def say_limited(self, chat_id: int, key: str, lang: str) -> None:
         """A bridge message (only-text notice, ...) subject to the chat's rate limit."""
-        decision = self.limiter.check(chat_id)
-        if decision.allowed:
+        if await self.allow(chat_id, lang):
             await self.say(chat_id, texts.text(key, lang))
-        elif decision.notify:
-            await self._rate_notice(chat_id, lang, decision.retry_after)
 
     async def _rate_notice(self, chat_id: int, lang: str, retry_after: float) -> None:
         seconds = max(1, int(retry_after + 0.999))

@@ -135,14 +135,6 @@ async def on_edited(update: Update, context: Context) -> None:
 # --- 4: commands ------------------------------------------------------------------------------
 
 
-async def _allowed(bridge: Bridge, chat_id: int, lang: str) -> bool:
-    decision = bridge.limiter.check(chat_id)
-    if not decision.allowed and decision.notify:
-        await bridge.say(chat_id, texts.text("rate_limited", lang,
-                                             seconds=max(1, int(decision.retry_after + 0.999))))
-    return decision.allowed
-
-
 def start_text(bridge: Bridge, chat_id: int, language_code: str | None) -> str:
     where = bridge.resolve(chat_id, language_code)
     lang = where.lang
@@ -172,14 +164,14 @@ async def on_start(update: Update, context: Context) -> None:
     chat_id, language_code = _who(update)
     lang = bridge.ui_lang(chat_id, language_code)
     bridge.dialogues.end(chat_id)
-    if await _allowed(bridge, chat_id, lang):
+    if await bridge.allow(chat_id, lang):
         await bridge.say(chat_id, start_text(bridge, chat_id, language_code))
 
 
 async def on_help(update: Update, context: Context) -> None:
     bridge = _bridge(context)
     chat_id, language_code = _who(update)
-    if await _allowed(bridge, chat_id, bridge.ui_lang(chat_id, language_code)):
+    if await bridge.allow(chat_id, bridge.ui_lang(chat_id, language_code)):
         await bridge.say(chat_id, help_text(bridge, chat_id, language_code))
 
 
@@ -187,7 +179,7 @@ async def on_language(update: Update, context: Context) -> None:
     bridge = _bridge(context)
     chat_id, language_code = _who(update)
     lang = bridge.ui_lang(chat_id, language_code)
-    if not await _allowed(bridge, chat_id, lang):
+    if not await bridge.allow(chat_id, lang):
         return
     if context.args:
         word = context.args[0].strip().lower()
@@ -235,7 +227,7 @@ async def on_region(update: Update, context: Context) -> None:
     bridge = _bridge(context)
     chat_id, language_code = _who(update)
     lang = bridge.ui_lang(chat_id, language_code)
-    if not await _allowed(bridge, chat_id, lang):
+    if not await bridge.allow(chat_id, lang):
         return
     if context.args:
         word = context.args[0].strip()
@@ -273,7 +265,7 @@ async def on_forget(update: Update, context: Context) -> None:
     bridge = _bridge(context)
     chat_id, language_code = _who(update)
     lang = bridge.ui_lang(chat_id, language_code)
-    if not await _allowed(bridge, chat_id, lang):
+    if not await bridge.allow(chat_id, lang):
         return
     bridge.dialogues.enter(chat_id, Step.CONFIRMING_FORGET)
     markup = _keyboard(
@@ -316,7 +308,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
         await bridge.answer_text(chat_id, text, language_code)
         return
     lang = bridge.ui_lang(chat_id, language_code, text)
-    if await _allowed(bridge, chat_id, lang):
+    if await bridge.allow(chat_id, lang):
         await bridge.say(
             chat_id, texts.text("unknown_command", lang) + "\n\n" + texts.text("commands", lang)
         )

@@ -121,12 +121,14 @@ class Poller:
             failures = 0
             self.polls += 1
             updates, highest = parse_updates(raw, self._bot)
+            # A server that ignores the offset must not get a message answered twice.
+            fresh = [u for u in updates if self._offset is None or u.update_id >= self._offset]
             if highest is not None:
                 # Past every update seen, readable or not, so none is fetched twice.
-                self._offset = highest + 1
-            for update in updates:
+                self._offset = max(self._offset or 0, highest + 1)
+            for update in fresh:
                 await self._queue.put(update)
-            if not updates and time.monotonic() - started < _MIN_POLL_INTERVAL:
+            if not fresh and time.monotonic() - started < _MIN_POLL_INTERVAL:
                 await asyncio.sleep(_MIN_POLL_INTERVAL)
 
     async def confirm(self) -> None:

@@ -81,6 +81,7 @@ class FakeBotAPI:
         self.port = _free_port()
         self.calls: list[Call] = []
         self.ignore_long_poll = False  # answer getUpdates at once, like a careless server
+        self.ignore_offset = False  # keep returning confirmed updates, like a buggy server
         self.missing_methods: set[str] = set()  # answer these with 404
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1000
@@ -167,7 +168,7 @@ class FakeBotAPI:
         deadline = time.monotonic() + (0 if self.ignore_long_poll else min(timeout, 30))
         while True:
             with self._lock:
-                if offset:
+                if offset and not self.ignore_offset:
                     # Like Telegram: an offset confirms every update before it.
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 pending = self._updates[:limit]

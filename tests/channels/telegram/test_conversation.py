@@ -301,6 +301,14 @@ def test_a_careless_api_that_ignores_long_poll_timeouts_is_not_hammered(fake_api
     assert fake_api.wait_sent(224) == ["echo: still there?"]
 
 
+def test_a_server_that_ignores_the_offset_gets_no_duplicate_answers(fake_api, launch, rasa):
+    fake_api.ignore_offset = True
+    launch(rasa.url)
+    fake_api.push_text(228, "once")
+    fake_api.push_text(228, "twice")
+    assert fake_api.settle(228, quiet=1.5) == ["echo: once", "echo: twice"]
+
+
 def test_an_api_without_delete_webhook_still_works(fake_api, launch, rasa):
     fake_api.missing_methods.add("deleteWebhook")
     launch(rasa.url)
