@@ -153,7 +153,11 @@ def analyse(text: str) -> Document:
     normalised = normalise(text)
     norm = normalised.text
     detection = detect_language(norm)
-    translit = detection.translit or detection.translit_markers >= 2
+    # Russian in Latin letters: look the words up in Russian too when the message has
+    # a couple of tell-tale words, or one in a short message ("kak vypilitsya bez boli").
+    translit = detection.translit or detection.translit_markers >= 2 or (
+        detection.translit_markers == 1 and len(norm.split()) <= 8
+    )
     spaced = _spaced_runs(norm) if len(norm) >= 5 else {}
     tokens: list[Token] = []
     skip_until = -1
@@ -179,6 +183,9 @@ def analyse(text: str) -> Document:
             continue
         for piece in _word_pieces(word, translit):
             tokens.append(Token(piece, start, end))
+    if tokens and not tokens[-1].boundary:
+        # Every stream ends with a boundary, so patterns can say "at the end" ("end it §").
+        tokens.append(Token((BOUNDARY,), len(norm), len(norm)))
     if tokens:
         has_cyrillic = detection.lang in ("ru", "uk") or translit
         tokens = _apply_phrases(tokens, cyrillic=False)

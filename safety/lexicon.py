@@ -46,6 +46,15 @@ Piece = tuple[str, ...]  # (surface, lemma, lemma, ...)
 _CYRILLIC_WORD = re.compile(r"[а-яё]+")
 _VOWEL_I_END = re.compile(r"([aeiouy])i\b")
 _REPEAT = re.compile(r"(\w)\1+")
+_CONTRACTION = re.compile(r"(\w+)'(ll|re|ve|d|m|s)")
+_CONTRACTION_SUFFIXES: dict[str, Piece] = {
+    "ll": ("will",),
+    "re": ("are", "be"),
+    "ve": ("have",),
+    "d": ("would", "had"),
+    "m": ("am", "be"),
+    "s": ("'s", "is", "be"),
+}
 _MIN_FUZZY_LENGTH = 5
 _MIN_SPLIT_LENGTH = 6
 _MAX_SPLIT_LENGTH = 40
@@ -109,9 +118,8 @@ def _english() -> _English:
     by_letter: dict[str, list[str]] = {}
     for word in targets:
         by_letter.setdefault(word[0], []).append(word)
-    keywords = frozenset(targets) | frozenset(
-        field for pieces in expansions.values() for piece in pieces for field in piece
-    )
+    # Words that make a split of a run-together word worth accepting ("killmyself").
+    keywords = frozenset(targets)
     return _English(
         lemmas=lemmas,
         vocabulary=frozenset(w.lower() for w in vocabulary),
@@ -214,18 +222,24 @@ def analyse_english_word(word: str) -> tuple[Piece, ...]:
     expansion = lexicon.expansions.get(word)
     if expansion is not None:
         return tuple(_with_lemmas(piece) for piece in expansion)
+    contraction = _CONTRACTION.fullmatch(word)
+    if contraction is not None:
+        stem, suffix = contraction.group(1), contraction.group(2)
+        return (*analyse_english_word(stem), _CONTRACTION_SUFFIXES[suffix])
     if word in lexicon.vocabulary or not word.isalpha():
         return (_english_piece(word),)
     repaired = _dedupe_repeats(word, lexicon.vocabulary)
     if repaired is not None:
-        return analyse_english_word(repaired) if repaired != word else (_english_piece(word),)
+        # Keep the typed word as the surface: "alle" (German) must stay "alle" even
+        # though "ale" is an English word; "kiiill" gains the fields of "kill".
+        return tuple((word, *piece) for piece in analyse_english_word(repaired))
     if len(word) >= _MIN_SPLIT_LENGTH:
         pieces = segment(word, lexicon.vocabulary, lexicon.keywords)
         if pieces is not None:
             return tuple(p for piece in pieces for p in analyse_english_word(piece))
     squeezed = _REPEAT.sub(lambda m: m.group(1) * min(2, len(m.group())), word)
     corrected = _fuzzy(squeezed, lexicon.fuzzy_by_letter)
-    if corrected is not None:
+    if corrected is not None and corrected != word:
         return tuple((word, *piece) for piece in analyse_english_word(corrected))
     return ((word,),)
 
@@ -291,6 +305,10 @@ def _russian() -> _Russian:
     seeds = _words_in_detector_yaml() | function_words | set(targets)
     forms: dict[str, set[str]] = {}
     for seed in seeds:
+        # Only real words: the YAML also holds misspelt examples ("умерет") that must
+        # not become lemmas of their own.
+        if not morph.word_is_known(seed):
+            continue
         for parse in morph.parse(seed):
             lemma = parse.normal_form.replace("ё", "е")
             for form in parse.lexeme:
@@ -320,7 +338,10 @@ def _russian() -> _Russian:
         translit.setdefault(_fold_latin(_romanise(token, romanise_table), folds), token)
     return _Russian(
         forms=form_table,
-        vocabulary=frozenset(form_table) | frozenset(function_words) | frozenset(expansions),
+        vocabulary=frozenset(form_table)
+        | frozenset(function_words)
+        | frozenset(expansions)
+        | frozenset(targets),
         expansions=expansions,
         phrases=phrases,
         fuzzy_by_letter={k: tuple(v) for k, v in by_letter.items()},
@@ -354,13 +375,13 @@ def analyse_russian_word(word: str) -> tuple[Piece, ...]:
         return (_russian_piece(word),)
     repaired = _dedupe_repeats(word, lexicon.vocabulary)
     if repaired is not None:
-        return analyse_russian_word(repaired)
+        return tuple((word, *piece) for piece in analyse_russian_word(repaired))
     # "нехочу", "незнаю": the negation particle glued to the verb.
     if word.startswith("не") and word[2:] in lexicon.vocabulary:
         return (("не",), _russian_piece(word[2:]))
     squeezed = _REPEAT.sub(lambda m: m.group(1) * min(2, len(m.group())), word)
     corrected = _fuzzy(squeezed, lexicon.fuzzy_by_letter)
-    if corrected is not None and not _russian_known(word):
+    if corrected is not None and corrected != word and not _russian_known(word):
         return tuple((word, *piece) for piece in analyse_russian_word(corrected))
     return ((word,),)
 

@@ -25,7 +25,7 @@ from functools import cache
 
 from safety._data import load_yaml
 
-__all__ = ["Normalised", "normalise"]
+__all__ = ["Normalised", "normalise", "fold_text"]
 
 _LATIN_LETTER = re.compile(r"[a-z]")
 _CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
@@ -214,6 +214,11 @@ def _deleet(text: str) -> str:
         return "".join(chars)
 
     return _LEET_RUN.sub(fix, text)
+
+
+def fold_text(text: str) -> str:
+    """Step 1 only (case, accents, look-alike letters such as "ё"): for pattern words."""
+    return _fold(text)[0]
 
 
 def normalise(text: str) -> Normalised:

@@ -8,6 +8,8 @@ Patterns are written over words, not characters, and match the token stream buil
     (take my own? life, end it all) a group: comma-separated alternatives
     no reason ~2 live               ~N: up to N words of anything (never across a sentence)
     suicid*                         a word starting with "suicid"
+    #year                           a year, 1900-2099 ("in 2019")
+    =killed                         only the surface form "killed" (not a lemma of another word)
     #num pill|tablet                #num: a number; #any: any one word
 
 A word matches a token if it equals the token's surface form or any of its lemmas: so
@@ -23,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from safety.normalise import fold_text
 
 __all__ = ["PatternError", "CompiledPattern", "compile_pattern", "expand_macros"]
 
@@ -77,6 +81,12 @@ def expand_macros(text: str, macros: Mapping[str, str], depth: int = 0) -> str:
 
 
 def _word_regex(word: str) -> tuple[str, Anchor]:
+    if word.startswith("="):
+        # Surface form only: the token's first field, whatever its lemmas are.
+        surface = word[1:]
+        if not surface or surface.endswith("*"):
+            raise PatternError(f"bad surface-only word {word!r}")
+        return re.escape(surface) + _FIELD_SUFFIX, Anchor(frozenset([surface]), ())
     if word.endswith("*"):
         stem = word[:-1]
         if not stem:
@@ -89,6 +99,11 @@ def _word_regex(word: str) -> tuple[str, Anchor]:
 
 
 def _alternatives(words: list[str]) -> _Node:
+    # Pattern words are folded like message text ("её" -> "ее", "wären" -> "waren").
+    words = [fold_text(w) if not w.isascii() else w for w in words]
+    for word in words:
+        if "-" in word:
+            raise PatternError(f"{word!r}: write hyphenated words as separate words")
     regexes: list[str] = []
     exact: set[str] = set()
     prefixes: list[str] = []
@@ -163,6 +178,8 @@ class _Parser:
             node = _Node(f"(?:{_ANY_TOKEN}){{0,{int(token[1:])}}}", None, optional=True)
         elif token == "#num":
             node = _Node(r"\d[^ ]* ", None)
+        elif token == "#year":
+            node = _Node(r"(?:19|20)\d\d[^ ]* ", None)
         elif token == "#any":
             node = _Node(_ANY_TOKEN, None)
         elif token in (")", ",", "?") or token.startswith("#") or token.startswith("<"):

@@ -31,10 +31,10 @@ from typing import Any, ClassVar
 
 from safety._data import load_yaml
 from safety.analysis import Document
-from safety.patterns import CompiledPattern, compile_pattern
+from safety.patterns import CompiledPattern, PatternError, compile_pattern
 from safety.verdict import Level
 
-__all__ = ["Detector", "PatternDetector", "Rule", "Hit", "ROLES"]
+__all__ = ["Detector", "PatternDetector", "Rule", "Hit", "ROLES", "shared_macros", "parse_rules", "RuleSet"]
 
 # What decide.py does with a rule's hits (documented there).
 ROLES = frozenset(
@@ -66,9 +66,9 @@ class Rule:
     negatable: bool
     past_sensitive: bool
     level_with_context: Level | None = None
+    level_if_recent: Level | None = None
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
-    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,12 @@ class Detector(ABC):
         return "1"
 
 
+def shared_macros() -> dict[str, str]:
+    """Word groups every detector may use (safety/detectors/macros.yaml)."""
+    data = load_yaml("detectors/macros.yaml")
+    return {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+
+
 def _parse_rule(raw: dict[str, Any], macros: dict[str, str], source: str) -> Rule:
     try:
         level = Level(raw["level"])
@@ -108,19 +114,36 @@ def _parse_rule(raw: dict[str, Any], macros: dict[str, str], source: str) -> Rul
         raise ValueError(f"{source}: rule {raw['id']!r} has unknown role {role!r}")
     serious = level.at_least(Level.CRISIS)
     with_context = raw.get("level_with_context")
+    if_recent = raw.get("level_if_recent")
+    try:
+        patterns = tuple(compile_pattern(str(p), macros) for p in patterns_raw)
+    except PatternError as exc:
+        raise ValueError(f"{source}: rule {raw['id']!r}: {exc}") from exc
     return Rule(
         id=str(raw["id"]),
         level=level,
         score=float(raw.get("score", 0.8)),
         role=role,
-        patterns=tuple(compile_pattern(str(p), macros) for p in patterns_raw),
+        patterns=patterns,
         negatable=bool(raw.get("negatable", serious)),
         past_sensitive=bool(raw.get("past_sensitive", serious)),
         level_with_context=Level(with_context) if with_context else None,
+        level_if_recent=Level(if_recent) if if_recent else None,
         examples=tuple(str(e) for e in raw.get("examples", ())),
         counter_examples=tuple(str(e) for e in raw.get("counter_examples", ())),
-        lang=str(raw.get("lang", "")),
     )
+
+
+def parse_rules(data: dict[str, Any], source: str) -> tuple[Rule, ...]:
+    """Compile the ``rules`` of one YAML file (shared macros + the file's own macros)."""
+    macros = shared_macros()
+    macros.update({str(k): str(v) for k, v in (data.get("macros") or {}).items()})
+    rules = tuple(_parse_rule(raw, macros, source) for raw in data.get("rules") or ())
+    ids = [r.id for r in rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"{source}: duplicate rule ids {duplicates}")
+    return rules
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,81 @@ class _RuleIndex:
     by_word: dict[str, tuple[tuple[Rule, CompiledPattern], ...]]
     by_head: dict[str, tuple[tuple[str, Rule, CompiledPattern], ...]]  # prefix[:3] -> ...
     always: tuple[tuple[Rule, CompiledPattern], ...]
+
+
+class RuleSet:
+    """Compiled rules plus an index from anchor words to rules, and the matching loop."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        by_word: dict[str, list[tuple[Rule, CompiledPattern]]] = {}
+        by_head: dict[str, list[tuple[str, Rule, CompiledPattern]]] = {}
+        always: list[tuple[Rule, CompiledPattern]] = []
+        for rule in rules:
+            for pattern in rule.patterns:
+                anchor = pattern.anchor
+                if anchor is None or any(len(p) < _HEAD for p in anchor.prefixes):
+                    always.append((rule, pattern))
+                    continue
+                for word in anchor.words:
+                    by_word.setdefault(word, []).append((rule, pattern))
+                for prefix in anchor.prefixes:
+                    by_head.setdefault(prefix[:_HEAD], []).append((prefix, rule, pattern))
+        self._index = _RuleIndex(
+            by_word={k: tuple(v) for k, v in by_word.items()},
+            by_head={k: tuple(v) for k, v in by_head.items()},
+            always=tuple(always),
+        )
+
+    def find(self, doc: Document, detector: str) -> list[Hit]:
+        index = self._index
+        hits: list[Hit] = []
+        counts: dict[str, int] = {}
+        seen: set[tuple[str, int, int]] = set()
+        sentences = doc.sentences
+        for number, sentence in enumerate(sentences):
+            # A pattern may name a boundary ("suicidal § again"), so the search window
+            # reaches into the next sentence; only matches that start here count.
+            window_end = (
+                sentences[number + 1].stream_end if number + 1 < len(sentences) else sentence.stream_end
+            )
+            candidates: dict[int, tuple[Rule, CompiledPattern]] = {}
+            for word in sentence.words:
+                for pair in index.by_word.get(word, ()):
+                    candidates[id(pair[1])] = pair
+                if index.by_head:
+                    for prefix, rule, pattern in index.by_head.get(word[:_HEAD], ()):
+                        if word.startswith(prefix):
+                            candidates[id(pattern)] = (rule, pattern)
+            for pair in index.always:
+                candidates[id(pair[1])] = pair
+            for rule, pattern in candidates.values():
+                if counts.get(rule.id, 0) >= _HITS_PER_RULE:
+                    continue
+                for match in pattern.regex.finditer(doc.stream, sentence.stream_start, window_end):
+                    if match.start() >= sentence.stream_end:
+                        break
+                    first, last = doc.tokens_for(match.start(), match.end() - 1)
+                    key = (rule.id, first, last)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    span = doc.original_span(first, last)
+                    hits.append(
+                        Hit(
+                            detector=detector,
+                            rule=rule,
+                            first=first,
+                            last=last,
+                            span=span,
+                            matched=doc.matched_text(span),
+                            sentence=number,
+                        )
+                    )
+                    counts[rule.id] = counts.get(rule.id, 0) + 1
+                    if counts[rule.id] >= _HITS_PER_RULE:
+                        break
+        return hits
 
 
 class PatternDetector(Detector):
@@ -144,77 +242,12 @@ class PatternDetector(Detector):
         return str(self._data.get("version", "0"))
 
     @cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        data = self._data
-        macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
-        source = f"safety/detectors/{self.yaml_file}"
-        rules = tuple(_parse_rule(raw, macros, source) for raw in data.get("rules") or ())
-        ids = [r.id for r in rules]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"{source}: duplicate rule ids")
-        return rules
+    def rule_set(self) -> RuleSet:
+        return RuleSet(parse_rules(self._data, f"safety/detectors/{self.yaml_file}"))
 
-    @cached_property
-    def _index(self) -> _RuleIndex:
-        by_word: dict[str, list[tuple[Rule, CompiledPattern]]] = {}
-        by_head: dict[str, list[tuple[str, Rule, CompiledPattern]]] = {}
-        always: list[tuple[Rule, CompiledPattern]] = []
-        for rule in self.rules:
-            for pattern in rule.patterns:
-                anchor = pattern.anchor
-                if anchor is None or any(len(p) < _HEAD for p in anchor.prefixes):
-                    always.append((rule, pattern))
-                    continue
-                for word in anchor.words:
-                    by_word.setdefault(word, []).append((rule, pattern))
-                for prefix in anchor.prefixes:
-                    by_head.setdefault(prefix[:_HEAD], []).append((prefix, rule, pattern))
-        return _RuleIndex(
-            by_word={k: tuple(v) for k, v in by_word.items()},
-            by_head={k: tuple(v) for k, v in by_head.items()},
-            always=tuple(always),
-        )
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.rule_set.rules
 
     def detect(self, doc: Document) -> list[Hit]:
-        index = self._index
-        hits: list[Hit] = []
-        counts: dict[str, int] = {}
-        seen: set[tuple[str, int, int]] = set()
-        for number, sentence in enumerate(doc.sentences):
-            candidates: dict[int, tuple[Rule, CompiledPattern]] = {}
-            for word in sentence.words:
-                for pair in index.by_word.get(word, ()):
-                    candidates[id(pair[1])] = pair
-                if index.by_head:
-                    for prefix, rule, pattern in index.by_head.get(word[:_HEAD], ()):
-                        if word.startswith(prefix):
-                            candidates[id(pattern)] = (rule, pattern)
-            for pair in index.always:
-                candidates[id(pair[1])] = pair
-            for rule, pattern in candidates.values():
-                if counts.get(rule.id, 0) >= _HITS_PER_RULE:
-                    continue
-                for match in pattern.regex.finditer(
-                    doc.stream, sentence.stream_start, sentence.stream_end
-                ):
-                    first, last = doc.tokens_for(match.start(), match.end() - 1)
-                    key = (rule.id, first, last)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    span = doc.original_span(first, last)
-                    hits.append(
-                        Hit(
-                            detector=self.name,
-                            rule=rule,
-                            first=first,
-                            last=last,
-                            span=span,
-                            matched=doc.matched_text(span),
-                            sentence=number,
-                        )
-                    )
-                    counts[rule.id] = counts.get(rule.id, 0) + 1
-                    if counts[rule.id] >= _HITS_PER_RULE:
-                        break
-        return hits
+        return self.rule_set.find(doc, self.name)

@@ -1,0 +1,270 @@
+"""From hits to a level: the screen's one place for judgement.
+
+For each hit in the message (see :mod:`safety.detectors`):
+
+1. **masks**: a hit lying entirely inside an idiom ("this traffic is killing me",
+   "убиваю время") is dropped;
+2. **denial**: a negatable crisis-level hit overlapping a denial ("I'm not suicidal")
+   is lowered to support;
+3. **negation**: a negatable hit with a negator in the three words before it (same
+   sentence) is lowered to support, never below: a negation never hides a mention;
+4. **past**: a past-sensitive hit in a sentence with a distant-past marker ("years
+   ago", "when I was 19") and no present marker ("again", "tonight") is lowered to
+   support; a rule with ``level_if_recent`` ("I tried to hang myself on Sunday") is
+   raised when a recent marker is in its sentence;
+5. **hypothetical**: ideation and self-harm hits in a hypothetical or reported sentence
+   ("what should I do if...", "my GP asked if...") are lowered to support.
+
+Then, across the message and the user's previous 1-2 messages:
+
+6. **cues**: two different indirect cues (farewell details, hopelessness) make crisis;
+7. **asking for me**: an informational question about dying becomes crisis when the
+   user says it is about themselves;
+8. **history**: the verdict is never lower than that of the previous messages, so
+   "anyway, what's EMDR?" after "I want to die" keeps the crisis reply (a past-only
+   or harmless history adds nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+from safety._data import load_yaml
+from safety.analysis import BOUNDARY, Document
+from safety.detectors.base import Hit, RuleSet, parse_rules
+from safety.verdict import Level, Reason
+
+__all__ = ["Decision", "decide", "decide_version"]
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2014\u2013]|\s-\s")
+_DOWNGRADE_ROLES_HYPOTHETICAL = frozenset({"ideation", "self_harm", "third_person"})
+_CUE_ROLES = frozenset({"indirect", "context"})
+_INFORMATIONAL_RULES = frozenset({"en.informational", "ru.informational"})
+_SELF_REFERENCE_RULES = frozenset({"en.asking_for_me", "ru.asking_for_me"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: Level
+    reasons: tuple[Reason, ...]
+    # Cue rule ids seen in this message, for the next message's combination check.
+    cues: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    negators: frozenset[str]
+    breakers: frozenset[str]
+    window: int
+    markers: RuleSet
+
+
+@cache
+def _settings() -> _Settings:
+    data = load_yaml("decide.yaml")
+    return _Settings(
+        negators=frozenset(str(w) for w in data["negators"]),
+        breakers=frozenset(str(w) for w in data["negation_breakers"]),
+        window=int(data["negation_window"]),
+        markers=RuleSet(parse_rules(data, "safety/decide.yaml")),
+    )
+
+
+def decide_version() -> str:
+    return str(load_yaml("decide.yaml")["version"])
+
+
+def _negated(doc: Document, hit: Hit, settings: _Settings) -> bool:
+    tokens = doc.tokens
+    sentence = doc.sentence_of[hit.first]
+    start = max(0, hit.first - settings.window)
+    for index in range(hit.first - 1, start - 1, -1):
+        token = tokens[index]
+        if token.boundary or doc.sentence_of[index] != sentence:
+            break
+        gap = doc.normalised.text[token.end : tokens[index + 1].start]
+        if _CLAUSE_BREAK.search(gap):
+            break  # "ne mogu bolshe, hochu umeret": the negation stays in its clause
+        if any(field in settings.negators for field in token.fields):
+            following = tokens[index + 1].fields if index + 1 < len(tokens) else ()
+            return not any(field in settings.breakers for field in following)
+    return False
+
+
+def _overlaps(a: Hit, b: Hit) -> bool:
+    return a.first <= b.last and b.first <= a.last
+
+
+def _contains(outer: Hit, inner: Hit) -> bool:
+    return outer.first <= inner.first and inner.last <= outer.last
+
+
+def _reason(hit: Hit, level: Level, notes: Sequence[str], source: str) -> Reason:
+    rule = hit.rule.id if not notes else f"{hit.rule.id} [{', '.join(notes)}]"
+    return Reason(
+        detector=hit.detector,
+        rule=rule,
+        level=level,
+        span=hit.span,
+        matched=hit.matched,
+        score=hit.rule.score,
+        source=source,
+    )
+
+
+def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]:
+    """Steps 1-5 for one message: each surviving hit with its adjusted level and notes."""
+    masks = [h for h in hits if h.rule.role == "mask"]
+    evidence = [h for h in hits if h.rule.role not in ("mask", "marker")]
+    if masks:
+        evidence = [h for h in evidence if not any(_contains(m, h) for m in masks)]
+    if not evidence:
+        return []
+    settings = _settings()
+    markers = settings.markers.find(doc, "decide")
+    by_kind: dict[str, list[Hit]] = {}
+    for marker in markers:
+        by_kind.setdefault(marker.rule.id, []).append(marker)
+    past_sentences = {m.sentence for m in by_kind.get("past", ())}
+    recent_sentences = {m.sentence for m in by_kind.get("recent", ())}
+    hypothetical_sentences = {m.sentence for m in by_kind.get("hypothetical", ())}
+    denials = by_kind.get("denial", [])
+
+    judged: list[tuple[Hit, Level, list[str]]] = []
+    for hit in evidence:
+        rule = hit.rule
+        level = rule.level
+        notes: list[str] = []
+        serious = level.at_least(Level.CRISIS)
+        if serious and rule.negatable and any(_overlaps(d, hit) for d in denials):
+            level = Level.SUPPORT
+            notes.append("denied")
+        elif serious and rule.negatable and _negated(doc, hit, settings):
+            level = Level.SUPPORT
+            notes.append("negated")
+        if (
+            level.at_least(Level.CRISIS)
+            and rule.past_sensitive
+            and hit.sentence in past_sentences
+            and hit.sentence not in recent_sentences
+        ):
+            level = Level.SUPPORT
+            notes.append("past")
+        if (
+            rule.level_if_recent is not None
+            and hit.sentence in recent_sentences
+            and hit.sentence not in past_sentences
+        ):
+            if not notes:
+                level = max(level, rule.level_if_recent)
+                notes.append("recent")
+        if (
+            level.at_least(Level.CRISIS)
+            and rule.role in _DOWNGRADE_ROLES_HYPOTHETICAL
+            and hit.sentence in hypothetical_sentences
+        ):
+            level = Level.SUPPORT
+            notes.append("hypothetical")
+        elif (
+            level == Level.EMERGENCY
+            and rule.role == "imminent"
+            and hit.sentence in hypothetical_sentences
+        ):
+            # "if I took all of them, would I..." is a method question, not an act.
+            level = Level.CRISIS
+            notes.append("hypothetical")
+        judged.append((hit, level, notes))
+    return judged
+
+
+def decide(
+    doc: Document,
+    hits: list[Hit],
+    history: Sequence[tuple[Document, list[Hit]]] = (),
+) -> Decision:
+    """The level of ``doc`` given its hits and the analysed previous messages (oldest first)."""
+    previous: list[Decision] = []
+    for index, (past_doc, past_hits) in enumerate(history):
+        previous.append(
+            _decide_one(past_doc, past_hits, previous, source=f"history[{index}]")
+        )
+    return _decide_one(doc, hits, previous, source="text")
+
+
+def _decide_one(
+    doc: Document, hits: list[Hit], previous: Sequence[Decision], source: str
+) -> Decision:
+    judged = _judge(doc, hits)
+    reasons: list[Reason] = [_reason(hit, level, notes, source) for hit, level, notes in judged]
+    level = max((lvl for _, lvl, _ in judged), default=Level.NONE)
+
+    # 6. two different indirect cues, here or in the previous messages.
+    cues = frozenset(
+        hit.rule.id for hit, lvl, _ in judged if hit.rule.role in _CUE_ROLES and lvl == Level.SUPPORT
+    )
+    here_indirect = {
+        hit.rule.id for hit, lvl, _ in judged if hit.rule.role == "indirect" and lvl == Level.SUPPORT
+    }
+    earlier_cues: set[str] = set()
+    for decision in previous:
+        earlier_cues |= decision.cues
+    indirect_hits = [hit for hit, _, _ in judged if hit.rule.role == "indirect"]
+    combined = len(_distinct_cue_spans(judged)) >= 2 or (
+        here_indirect and (earlier_cues | cues) - here_indirect
+    )
+    if here_indirect and combined and level < Level.CRISIS:
+        level = Level.CRISIS
+        first = indirect_hits[0]
+        reasons.append(_reason(first, Level.CRISIS, ["combined cues"], source))
+
+    # 7. "asking for me" turns an informational question into a personal one.
+    if any(hit.rule.id in _SELF_REFERENCE_RULES for hit, _, _ in judged):
+        informational = [hit for hit, _, _ in judged if hit.rule.id in _INFORMATIONAL_RULES]
+        earlier_info = any(
+            r.rule.startswith(("en.informational", "ru.informational")) for d in previous for r in d.reasons
+        )
+        if (informational or earlier_info) and level < Level.CRISIS:
+            level = Level.CRISIS
+            anchor = informational[0] if informational else judged[0][0]
+            reasons.append(_reason(anchor, Level.CRISIS, ["asking for self"], source))
+
+    # 8. never lower than the previous messages.
+    for decision in previous:
+        if decision.level > level:
+            level = decision.level
+        reasons.extend(decision.reasons)
+    reasons.sort(key=lambda r: (-r.level.rank, r.source != "text", r.span))
+    return Decision(level=level, reasons=tuple(_dedupe(reasons)), cues=cues)
+
+
+def _distinct_cue_spans(judged: list[tuple[Hit, Level, list[str]]]) -> set[tuple[str, int]]:
+    """Indirect cues in this message, one per rule and sentence-start (so one phrase counts once)."""
+    spans: set[tuple[str, int]] = set()
+    taken: list[Hit] = []
+    for hit, level, _ in judged:
+        if hit.rule.role != "indirect" or level != Level.SUPPORT:
+            continue
+        if any(_overlaps(hit, other) for other in taken):
+            continue
+        taken.append(hit)
+        spans.add((hit.rule.id, hit.first))
+    return spans
+
+
+def _dedupe(reasons: list[Reason]) -> list[Reason]:
+    seen: set[tuple[str, str, tuple[int, int], str]] = set()
+    out: list[Reason] = []
+    for reason in reasons:
+        key = (reason.detector, reason.rule, reason.span, reason.source)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(reason)
+    return out
+
+
+# Re-exported for tests that want to inspect the boundary token.
+_ = (BOUNDARY, replace)

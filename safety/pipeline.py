@@ -1,0 +1,129 @@
+"""``screen()``: normalise -> detect -> decide -> (the caller composes the reply).
+
+Nothing happens at import time; the first call loads the YAML files and lemma tables
+(the Russian ones only when a Russian or transliterated message appears) and caches
+them for the life of the process. :func:`warm_up` does all of it up front, for servers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from functools import cache
+
+from safety._data import PACKAGE_DIR
+from safety.analysis import Document, analyse
+from safety.decide import decide
+from safety.detectors.registry import all_detectors, detect
+from safety.helplines import helplines, select_helplines
+from safety.language import detect_language
+from safety.locale import resolve_locale
+from safety.verdict import Level, Reason, Verdict
+
+__all__ = ["screen", "warm_up", "engine_version", "HISTORY_LIMIT"]
+
+ENGINE_VERSION = "1.0.0"
+HISTORY_LIMIT = 2  # the user's previous messages that count as context
+
+_log = logging.getLogger("safety")
+
+
+@cache
+def engine_version() -> str:
+    """Engine version plus a digest of every YAML file the screen reads, so any change to
+    a pattern, word list or helpline changes the version recorded in each verdict."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.yaml")):
+        if "evaluation" in path.parts:
+            continue
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{ENGINE_VERSION}+{digest.hexdigest()[:10]}"
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _history(history: Iterable[object] | str | None) -> list[str]:
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, bytearray)):
+        items: list[object] = [history]
+    else:
+        items = list(history)
+    return [_as_text(item) for item in items][-HISTORY_LIMIT:]
+
+
+def _language_text(doc: Document, history_docs: list[Document]) -> str:
+    """Text to tell the language from: the message, or with history if it is too short."""
+    text = doc.normalised.text
+    if detect_language(text).confident or not history_docs:
+        return text
+    return "\n".join([*(d.normalised.text for d in history_docs), text])
+
+
+def screen(
+    text: str,
+    locale: str | None = None,
+    history: Iterable[str] | None = None,
+    default_region: str | None = None,
+) -> Verdict:
+    """Screen one user message (with up to two previous user messages, oldest first)."""
+    try:
+        return _screen(_as_text(text), locale, _history(history), default_region)
+    except Exception:  # noqa: BLE001 - the screen must answer whatever happens
+        # Never log the message: it is health data. A crash must not silence the
+        # screen: answer as a crisis (helplines shown) and leave a trace for engineers.
+        _log.exception("safety screen failed; returning the fail-safe crisis verdict")
+        locale_info = resolve_locale(locale if isinstance(locale, str) else None, "", default_region)
+        return Verdict(
+            level=Level.CRISIS,
+            lang=locale_info.lang,
+            region=locale_info.region,
+            country=locale_info.country,
+            helplines=select_helplines(Level.CRISIS, locale_info.lang, locale_info.region, locale_info.country),
+            reasons=(Reason("screen", "internal_error", Level.CRISIS, (0, 0), "", 1.0),),
+            version=engine_version(),
+        )
+
+
+def _screen(text: str, locale: str | None, history: list[str], default_region: str | None) -> Verdict:
+    doc = analyse(text)
+    hits = detect(doc)
+    history_docs = [analyse(item) for item in history]
+    decision = decide(doc, hits, [(d, detect(d)) for d in history_docs])
+    resolved = resolve_locale(
+        locale if isinstance(locale, str) else None, _language_text(doc, history_docs), default_region
+    )
+    shown = (
+        select_helplines(decision.level, resolved.lang, resolved.region, resolved.country)
+        if decision.level.at_least(Level.SUPPORT)
+        else ()
+    )
+    return Verdict(
+        level=decision.level,
+        lang=resolved.lang,
+        region=resolved.region,
+        country=resolved.country,
+        helplines=shown,
+        reasons=decision.reasons,
+        version=engine_version(),
+    )
+
+
+def warm_up() -> None:
+    """Load every table now (about half a second) instead of on the first messages."""
+    for detector in all_detectors():
+        detector.detect(analyse("warm up"))
+    helplines()
+    screen("I want to die", locale="en-GB")
+    screen("хочу умереть", locale="ru")
+    screen("ne hochu zhit", history=["warm up"])
