@@ -9,6 +9,7 @@ depend on the disk (fsync) and the machine.
 from __future__ import annotations
 
 import argparse
+import base64
 import dataclasses
 import io
 import secrets
@@ -16,9 +17,10 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bot import settings as settings_mod
-from bot.audit import crypto, export, queries
+from bot.audit import export, queries
 from bot.audit.broker import AuditEventBroker
 from bot.audit.records import NewRecord
 from bot.audit.store import open_store
@@ -27,7 +29,7 @@ from bot.audit.verify import verify
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def _event(i: int) -> dict:
+def _event(i: int) -> dict[str, Any]:
     level = ("none", "none", "none", "support", "crisis", "emergency")[i % 6]
     if i % 2:
         return {
@@ -49,7 +51,7 @@ def _event(i: int) -> dict:
     }  # fmt: skip
 
 
-_KEY = crypto.base64.b64encode(secrets.token_bytes(32)).decode()  # one throw-away key per run
+_KEY = base64.b64encode(secrets.token_bytes(32)).decode()  # one throw-away key per run
 
 
 def _settings(state: Path, url: str) -> settings_mod.Settings:

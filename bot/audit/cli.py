@@ -310,7 +310,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             return 1
         t = queries.transcript(store, sid)
         assert t is not None
-        detail = {"unredacted": bool(args.unredacted)}
+        detail: dict[str, Any] = {"unredacted": bool(args.unredacted)}
         if args.reason:
             detail["reason"] = redact(args.reason)[:500]
         _log(

@@ -91,7 +91,9 @@ def normalize(event: Mapping[str, Any], memory: TurnMemory) -> NewRecord | None:
         meta = _dict(event.get("metadata"))
         safety = _dict(_dict(event.get("parse_data")).get("safety"))
         level = safety.get("level") if safety.get("level") in LEVELS else None
-        raw_reasons = safety.get("reasons") if isinstance(safety.get("reasons"), list) else []
+        raw_reasons: list[Any] = (
+            safety["reasons"] if isinstance(safety.get("reasons"), list) else []
+        )
         helplines = safety.get("helplines")
         helplines = [str(h) for h in helplines] if isinstance(helplines, (list, tuple)) else None
         channel = _str(meta.get("channel") or event.get("input_channel") or "rest", 32)
@@ -122,40 +124,40 @@ def normalize(event: Mapping[str, Any], memory: TurnMemory) -> NewRecord | None:
             payload=payload,
         )
 
-    last = memory.get(sender)
+    last_user = memory.get(sender)
     if kind == "session_started":
         return NewRecord(
             kind="session_started",
             sender_id=sender,
             event_us=event_us,
-            channel=last.channel if last else None,
+            channel=last_user.channel if last_user else None,
         )
 
     # A bot message: tie it to the user message it answers (same sender, latest).
     meta = _dict(event.get("metadata"))
     utter = _str(meta.get("utter_action"), 128)
-    turn_level = last.level if last else None
+    turn_level = last_user.level if last_user else None
     safety_reply = level_rank(turn_level) >= level_rank("crisis") or "safety" in (utter or "")
     data = {k: v for k, v in _dict(event.get("data")).items() if v not in (None, [], {})}
     payload = {"text": event.get("text") or ""}
     if data:
         payload["data"] = data
     latency = None
-    if last is not None and event_us >= last.event_us:
-        latency = min((event_us - last.event_us) // 1000, 2**31 - 1)
+    if last_user is not None and event_us >= last_user.event_us:
+        latency = min((event_us - last_user.event_us) // 1000, 2**31 - 1)
     return NewRecord(
         kind="bot",
         sender_id=sender,
         event_us=event_us,
-        channel=last.channel if last else None,
-        locale=last.locale if last else None,
-        lang=last.lang if last else None,
-        region=last.region if last else None,
+        channel=last_user.channel if last_user else None,
+        locale=last_user.locale if last_user else None,
+        lang=last_user.lang if last_user else None,
+        region=last_user.region if last_user else None,
         # The verdict of the turn this reply answers (the register counts user messages only).
         level=turn_level,
         # Helplines shown: the verdict's, whenever it asked for a signpost or more.
-        helplines=last.helplines
-        if last and level_rank(turn_level) >= level_rank("support")
+        helplines=last_user.helplines
+        if last_user and level_rank(turn_level) >= level_rank("support")
         else None,
         utter_action=utter,
         latency_ms=latency,

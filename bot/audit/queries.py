@@ -466,7 +466,7 @@ def weekly_counts(
     today = today or dt.datetime.now(dt.timezone.utc).date()
     this_monday = today - dt.timedelta(days=today.weekday())
     first = this_monday - dt.timedelta(weeks=weeks - 1)
-    buckets = [
+    buckets: list[dict[str, Any]] = [
         {
             "week": first + dt.timedelta(weeks=i),
             "crisis": 0,

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.audit import derive, export, queries, retention, review, users
 from bot.audit.erasure import erase_sender
+from bot.audit.models import LEVELS
 from bot.audit.redact import redact
 from bot.audit.web import auth
 from bot.audit.web.chart import weekly_svg
@@ -184,7 +185,7 @@ async def conversations(request: web.Request) -> web.StreamResponse:
         f = queries.parse_filter(request.query)
     except queries.FilterError as exc:
         return render(request, "conversations.html", status=400, error=str(exc), f=queries.Filter(), params={}, page=None,
-                      levels=(*queries.LEVELS, "unscreened"), statuses=derive.STATUSES, export_qs="", page_qs="")  # fmt: skip
+                      levels=(*LEVELS, "unscreened"), statuses=derive.STATUSES, export_qs="", page_qs="")  # fmt: skip
     page = await asyncio.to_thread(queries.list_conversations, store, f, _page(request))
     await log(
         request,
@@ -206,7 +207,7 @@ async def conversations(request: web.Request) -> web.StreamResponse:
         f=f,
         params=params,
         page=page,
-        levels=(*queries.LEVELS, "unscreened"),
+        levels=(*LEVELS, "unscreened"),
         statuses=derive.STATUSES,
         export_qs=urlencode(params),
         page_qs=urlencode({k: v for k, v in params.items()}),
