@@ -140,8 +140,8 @@ def start_text(bridge: Bridge, chat_id: int, language_code: str | None) -> str:
     lang = where.lang
     return "\n\n".join(
         (
-            texts.text("start_intro", lang),
             safety.compose_notice(where.lang, where.region),
+            texts.text("start_intro", lang),
             texts.text("start_privacy", lang),
             texts.text("commands", lang),
         )

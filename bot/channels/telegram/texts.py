@@ -13,12 +13,13 @@ __all__ = ["text", "COUNTRIES", "country_name", "normalise_country", "LANGUAGE_N
 
 _TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        # Follows safety.compose_notice (greeting, who we are, not a clinician or a
+        # crisis service, emergency numbers), so it does not repeat those.
         "start_intro": (
-            "Hello! I answer general questions about PTSD and its treatments (talking "
-            "therapies, medication, ketamine and MDMA-assisted therapy) from published "
-            "research, and I name my sources. I am not a clinician and I cannot give "
-            "personal medical advice: for questions about your own treatment, please talk "
-            "to your clinician."
+            "I answer general questions about PTSD and its treatments (talking therapies, "
+            "medication, ketamine and MDMA-assisted therapy) from published research, and "
+            "I name my sources. I cannot give personal medical advice: for questions about "
+            "your own treatment, please talk to your clinician."
         ),
         "start_privacy": (
             "Your messages in this chat are stored so that the clinic's clinicians can "
@@ -100,10 +101,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "start_intro": (
-            "Здравствуйте! Я отвечаю на общие вопросы о ПТСР и его лечении (психотерапия, "
-            "лекарства, кетамин и психотерапия с МДМА) по опубликованным исследованиям и "
-            "называю источники. Я не врач и не могу давать личных медицинских советов: "
-            "вопросы о вашем собственном лечении, пожалуйста, обсудите с вашим лечащим врачом."
+            "Я отвечаю на общие вопросы о ПТСР и его лечении (психотерапия, лекарства, "
+            "кетамин и психотерапия с МДМА) по опубликованным исследованиям и называю "
+            "источники. Я не могу давать личных медицинских советов: вопросы о вашем "
+            "собственном лечении, пожалуйста, обсудите с вашим лечащим врачом."
         ),
         "start_privacy": (
             "Ваши сообщения в этом чате сохраняются, чтобы врачи клиники могли проверить "

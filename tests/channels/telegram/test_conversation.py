@@ -69,7 +69,8 @@ def test_start_explains_itself_with_the_notice_in_both_languages(fake_api, launc
     assert safety.compose_notice("en", "UK") in en
     where = safety.resolve_locale("ru")
     assert safety.compose_notice(where.lang, where.region) in ru
-    assert "/forget" in en and "clinical audit" in en and "not a clinician" in en
+    assert en.startswith(safety.compose_notice("en", "UK"))  # who we are, numbers: first
+    assert "/forget" in en and "clinical audit" in en and "personal medical advice" in en
     assert "/forget" in ru and "аудит" in ru
     assert rasa.requests == []  # the bridge answers /start itself
 
