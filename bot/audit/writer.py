@@ -302,6 +302,15 @@ def drain_leftovers(spool_dir: Path, master_key: crypto.MasterKey, store: AuditS
     for seg in spool.claim_leftovers():
         try:
             records, bad, _torn = spool.read(seg)
+            if bad and not records:
+                # Not one line opens: most likely written under another master key (a
+                # CLI run with the wrong AUDIT_MASTER_KEY). Leave it for the right one.
+                logger.error(
+                    "audit: spool segment %s cannot be read with this master key; left in place",
+                    seg.path.name,
+                )
+                spool.release(seg)
+                continue
             for start in range(0, len(records), _BATCH):
                 written += len(
                     store.append([NewRecord.from_json(d) for d in records[start : start + _BATCH]])

@@ -215,3 +215,22 @@ def test_health_passive_for_a_process_without_broker(h, pg_url, monkeypatch, tmp
     down = h.make_settings(monkeypatch, tmp_path / "b", DOWN_URL)
     result = health(down)
     assert result["status"] == "degraded" and "unavailable" in result["reasons"][0]
+
+
+def test_cli_with_another_master_key_leaves_foreign_spool_alone(h, sqlite_settings):
+    spool_dir: Path = sqlite_settings.state_dir / "audit-spool"
+    theirs = crypto.MasterKey(b"t" * 32)
+    spool = Spool(spool_dir, theirs.spool_key)
+    spool.open()
+    spool.append(
+        NewRecord(kind="user", sender_id="web:f", event_us=1, payload={"text": "a"}).to_json()
+    )
+    seg = spool.rotate()
+    spool.release(seg)
+    spool.close()
+    store = h.open_test_store(sqlite_settings)
+    try:
+        assert drain_leftovers(spool_dir, store.master_key, store) == 0
+        assert seg.path.exists() and not (spool_dir / "quarantine").exists()
+    finally:
+        store.close()
