@@ -41,6 +41,9 @@ __all__ = ["Decision", "decide", "decide_version"]
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2014\u2013]|\s-\s")
 _DOWNGRADE_ROLES_HYPOTHETICAL = frozenset({"ideation", "self_harm", "third_person"})
+# Detectors whose hits are statements about oneself; a farewell ("you won't hear from me
+# again") naturally addresses the reader and is not lowered.
+_SELF_STATEMENT_DETECTORS = frozenset({"explicit_ideation", "self_harm"})
 _CUE_ROLES = frozenset({"indirect", "context"})
 _INFORMATIONAL_RULES = frozenset({"en.informational", "ru.informational"})
 _SELF_REFERENCE_RULES = frozenset({"en.asking_for_me", "ru.asking_for_me"})
@@ -56,6 +59,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class _Settings:
+    second_person: frozenset[str]
+    other_pronouns: frozenset[str]
     negators: frozenset[str]
     breakers: frozenset[str]
     window: int
@@ -66,6 +71,8 @@ class _Settings:
 def _settings() -> _Settings:
     data = load_yaml("decide.yaml")
     return _Settings(
+        second_person=frozenset(str(w) for w in data["second_person"]),
+        other_pronouns=frozenset(str(w) for w in [*data["first_person"], *data["third_person"]]),
         negators=frozenset(str(w) for w in data["negators"]),
         breakers=frozenset(str(w) for w in data["negation_breakers"]),
         window=int(data["negation_window"]),
@@ -91,6 +98,21 @@ def _negated(doc: Document, hit: Hit, settings: _Settings) -> bool:
         if any(field in settings.negators for field in token.fields):
             following = tokens[index + 1].fields if index + 1 < len(tokens) else ()
             return not any(field in settings.breakers for field in following)
+    return False
+
+
+def _addressed_to_reader(doc: Document, hit: Hit, settings: _Settings) -> bool:
+    """True when the closest personal pronoun before the hit (same clause) is "you"."""
+    tokens = doc.tokens
+    text = doc.normalised.text
+    for index in range(hit.first - 1, max(-1, hit.first - 7), -1):
+        token = tokens[index]
+        if token.boundary or _CLAUSE_BREAK.search(text[token.end : tokens[index + 1].start]):
+            return False
+        if token.fields[0] in settings.second_person:
+            return True
+        if token.fields[0] in settings.other_pronouns:
+            return False
     return False
 
 
@@ -145,6 +167,13 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         elif serious and rule.negatable and _negated(doc, hit, settings):
             level = Level.SUPPORT
             notes.append("negated")
+        elif (
+            serious
+            and hit.detector in _SELF_STATEMENT_DETECTORS
+            and _addressed_to_reader(doc, hit, settings)
+        ):
+            level = Level.SUPPORT
+            notes.append("second person")
         if (
             level.at_least(Level.CRISIS)
             and rule.past_sensitive
