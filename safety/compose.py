@@ -67,7 +67,7 @@ def _emergency_phrase(ids: tuple[str, ...], texts: dict[str, Any], region: str) 
             str(texts["also_in"]).format(number=x.number, place=texts["places"].get(x.dial_from[0], x.dial_from[0]))
             for x in extras
         )
-        phrase = f"{phrase} ({also})"
+        phrase = str(texts["with_also"]).format(primary=phrase, also=also)
     return phrase
 
 

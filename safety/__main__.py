@@ -1,0 +1,7 @@
+"""``python -m safety screen | evaluate``."""
+
+import sys
+
+from safety.cli import main
+
+sys.exit(main())
