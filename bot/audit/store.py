@@ -136,9 +136,16 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     write_engine = engine.execution_options(audit_write=True)
-    with write_engine.connect() as conn, _migration_lock(engine, conn):
-        command.upgrade(_alembic_config(conn), revision)
-        conn.commit()
+    # Alembic logs every plugin at INFO; in Rasa's log that is noise on each start.
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(max(level, logging.WARNING))
+    try:
+        with write_engine.connect() as conn, _migration_lock(engine, conn):
+            command.upgrade(_alembic_config(conn), revision)
+            conn.commit()
+    finally:
+        alembic_log.setLevel(level)
 
 
 def current_revision(engine: Engine) -> str | None:
