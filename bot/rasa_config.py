@@ -43,6 +43,9 @@ def endpoints(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "action_endpoint": {"url": settings.action_url},
         "tracker_store": tracker_store_config(settings.tracker_db_url),
+        # Every user message and bot reply goes to the clinician audit record
+        # (spooled on local disk first, so a database outage loses nothing).
+        "event_broker": {"type": "bot.audit.broker.AuditEventBroker", "url": settings.audit_db_url},
     }
     if settings.lock_store_url:
         lock = urlsplit(settings.lock_store_url)
