@@ -10,6 +10,7 @@ but its answer could not be read, the message counts as sent (no duplicate).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -85,19 +86,18 @@ class ReplySender:
         ok = True
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            ok = (
-                await self._call(
-                    lambda part=part, last=last: self._bot.send_message(
-                        chat_id,
-                        part,
-                        parse_mode=self._parse_mode,
-                        reply_markup=markup if last else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    ),
-                    "sendMessage",
-                )
-                and ok
+            sent = await self._call(
+                functools.partial(
+                    self._bot.send_message,
+                    chat_id,
+                    part,
+                    parse_mode=self._parse_mode,
+                    reply_markup=markup if last else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                "sendMessage",
             )
+            ok = sent and ok
         return ok
 
     async def _call(self, request: Callable[[], Awaitable[T]], what: str) -> bool:

@@ -48,10 +48,11 @@ def _salvage(raw: dict[str, Any], update_id: int) -> dict[str, Any] | None:
         message = raw.get(kind)
         if not isinstance(message, dict):
             continue
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-        chat_id = _int(chat.get("id"))
+        chat = message.get("chat")
+        chat_id = _int(chat.get("id")) if isinstance(chat, dict) else None
         if chat_id is None:
             return None
+        assert isinstance(chat, dict)
         chat_type = _str(chat.get("type")) or ("private" if chat_id > 0 else "group")
         minimal: dict[str, Any] = {
             "message_id": _int(message.get("message_id")) or 0,

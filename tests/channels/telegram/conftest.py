@@ -291,9 +291,12 @@ class FakeBotAPI:
                       f"{count} message(s) to chat {chat_id}")
         return self.sent_texts(chat_id)
 
-    def settle(self, chat_id: int, quiet: float = 1.0, timeout: float = 20.0) -> list[str]:
-        """Wait until no new message went to ``chat_id`` for ``quiet`` seconds."""
+    def settle(
+        self, chat_id: int, quiet: float = 1.0, timeout: float = 20.0, at_least: int = 1
+    ) -> list[str]:
+        """Wait for ``at_least`` messages to ``chat_id``, then until none came for ``quiet`` s."""
         deadline = time.monotonic() + timeout
+        self.wait_sent(chat_id, at_least, timeout)
         count, since = len(self.sent(chat_id)), time.monotonic()
         while time.monotonic() < deadline:
             time.sleep(0.05)
@@ -372,6 +375,8 @@ def run_bridge(
         yield bridge
     finally:
         bridge.stop()
+        # Shown by pytest only when the test failed.
+        print(f"--- bridge log ({' '.join(args) or 'polling'}) ---\n{bridge.log()}")
 
 
 class FakeRasa:

@@ -35,7 +35,6 @@ def _tracker_rows(stack, sender: str) -> int:
 def test_russian_crisis_from_a_russian_telegram_gets_the_russian_helplines_first(fake_api, bridge):
     fake_api.push_text(401, RU_CRISIS, language_code="ru")
     texts = fake_api.settle(401, quiet=1.5, timeout=60)
-    assert texts, "no reply"
     assert texts[0] == safety.compose_reply(safety.screen(RU_CRISIS, locale="ru"))
     assert "8-800-2000-122" in texts[0]
     assert RU_CRISIS not in bridge.log()
