@@ -137,7 +137,7 @@ def _apply_phrases(tokens: list[Token], cyrillic: bool) -> list[Token]:
             for source, target in phrases:
                 n = len(source)
                 window = tokens[i : i + n]
-                if len(window) == n and all(t.fields[0] == w for t, w in zip(window, source)):
+                if len(window) == n and all(t.fields[0] == w for t, w in zip(window, source, strict=True)):
                     start, end = window[0].start, window[-1].end
                     out.extend(Token(piece, start, end) for piece in target)
                     i += n

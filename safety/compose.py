@@ -57,7 +57,7 @@ def _lang_texts(lang: str) -> dict[str, Any]:
 
 
 def _emergency_phrase(ids: tuple[str, ...], texts: dict[str, Any], region: str) -> str:
-    """"999", or "112 (999 in the UK)" when the country is unknown."""
+    """The region's emergency number, plus the UK one when the country is unknown."""
     emergency_ids = [i for i in ids if helpline(i).kind == "emergency"]
     primary = emergency_line(region)
     phrase = primary.number

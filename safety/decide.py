@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 
 from safety._data import load_yaml
-from safety.analysis import BOUNDARY, Document
+from safety.analysis import Document
 from safety.detectors.base import Hit, RuleSet, parse_rules
 from safety.verdict import Level, Reason
 
@@ -186,10 +186,10 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
             rule.level_if_recent is not None
             and hit.sentence in recent_sentences
             and hit.sentence not in past_sentences
+            and not notes
         ):
-            if not notes:
-                level = max(level, rule.level_if_recent)
-                notes.append("recent")
+            level = max(level, rule.level_if_recent)
+            notes.append("recent")
         if (
             level.at_least(Level.CRISIS)
             and rule.role in _DOWNGRADE_ROLES_HYPOTHETICAL
@@ -294,6 +294,3 @@ def _dedupe(reasons: list[Reason]) -> list[Reason]:
         out.append(reason)
     return out
 
-
-# Re-exported for tests that want to inspect the boundary token.
-_ = (BOUNDARY, replace)

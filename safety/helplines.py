@@ -104,10 +104,8 @@ def select_helplines(level: Level, lang: str, region: str, country: str | None) 
     by_country = selection.get("support_by_country", {})
     if country and country in by_country:
         support += [x for x in _by_lang(by_country[country], lang) if x not in support]
-    if level == Level.EMERGENCY:
-        ordered = emergency + support
-    else:
-        ordered = support + emergency
+    # Emergency: the emergency number first; otherwise the listening lines first.
+    ordered = emergency + support if level == Level.EMERGENCY else support + emergency
     seen: set[str] = set()
     result = []
     for line_id in ordered:

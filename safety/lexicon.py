@@ -161,9 +161,9 @@ def _dedupe_repeats(word: str, vocabulary: frozenset[str]) -> str | None:
             cursor = run.end()
         pieces.append(word[cursor:])
         candidate = "".join(pieces)
-        if candidate != word and candidate in vocabulary:
-            if best is None or len(candidate) > len(best):
-                best = candidate
+        longer = best is None or len(candidate) > len(best)
+        if candidate != word and candidate in vocabulary and longer:
+            best = candidate
     return best
 
 
@@ -286,6 +286,10 @@ class _Russian:
     latin_folds: tuple[tuple[str, str], ...]
 
 
+def _yo(word: str) -> str:
+    return word.replace("ё", "е")
+
+
 def _romanise(word: str, table: dict[str, str]) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
@@ -300,8 +304,9 @@ def _fold_latin(word: str, folds: Iterable[tuple[str, str]]) -> str:
 def _russian() -> _Russian:
     data = load_yaml("lexicon.yaml")["ru"]
     morph = _morph()
-    function_words = {str(w) for w in data["function_words"]}
-    targets = tuple(str(w) for w in data["fuzzy_targets"])
+    # "ё" is folded to "е" everywhere (the normaliser does the same to messages).
+    function_words = {_yo(str(w)) for w in data["function_words"]}
+    targets = tuple(_yo(str(w)) for w in data["fuzzy_targets"])
     seeds = _words_in_detector_yaml() | function_words | set(targets)
     forms: dict[str, set[str]] = {}
     for seed in seeds:
@@ -319,11 +324,11 @@ def _russian() -> _Russian:
         for form, lemmas in forms.items()
     }
     expansions = {
-        str(token): tuple(_split_field_spec(str(spec)) for spec in specs)
+        _yo(str(token)): tuple(_split_field_spec(_yo(str(spec))) for spec in specs)
         for token, specs in data["expansions"].items()
     }
     phrases = tuple(
-        (tuple(str(w) for w in source), tuple(_split_field_spec(str(s)) for s in target))
+        (tuple(_yo(str(w)) for w in source), tuple(_split_field_spec(_yo(str(s))) for s in target))
         for source, target in data["phrases"]
     )
     by_letter: dict[str, list[str]] = {}

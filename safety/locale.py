@@ -12,8 +12,9 @@ Region
   1. The locale's country: GB -> "UK"; EU member states and the other EEA states ->
      "EU"; any other country -> "other".
   2. A language-only locale: ``en`` -> the default region; any other language ->
-     "other" (we cannot tell where a Russian or German speaker is, and 112 works in
-     the UK, the EU and Russia, so "other" shows 112 and mentions 999 for the UK).
+     "other" (we cannot tell where a Russian or German speaker is; the EU emergency
+     number also connects in the UK and in Russia, so "other" shows it first and
+     mentions the UK number too, see helplines.yaml).
   3. No locale: the ``default_region`` argument; without one, "UK" for English
      messages and "other" for messages in any other language.
 """
@@ -118,6 +119,8 @@ def resolve_locale(
         lang = "en"
 
     default = normalise_region(default_region)
+    region: str
+    country: str | None
     if tag_country is not None:
         region, country = region_for_country(tag_country), tag_country
     elif tag_lang is not None:

@@ -99,9 +99,7 @@ def _fold_char(char: str) -> str:
     for piece in lowered:
         if piece in tables.letters:
             out.append(tables.letters[piece])
-        elif piece in tables.keep:
-            out.append(piece)
-        elif piece.isascii():
+        elif piece in tables.keep or piece.isascii():
             out.append(piece)
         else:
             decomposed = unicodedata.normalize("NFD", piece)
@@ -115,13 +113,14 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
     special = {c for c in set(text) if not c.isascii()}
-    mapping = {c: _fold_char(c) for c in special}
-    if all(len(v) == 1 for v in mapping.values()):
+    mapping: dict[str, str | int | None] = {c: _fold_char(c) for c in special}
+    if all(isinstance(v, str) and len(v) == 1 for v in mapping.values()):
         return text.lower().translate(str.maketrans(mapping)), None
     # Some characters vanish or expand: rebuild with an offset map. Runs of ordinary
     # characters are copied in slices so a 100 KB message stays fast.
-    changing = re.compile("[" + "".join(re.escape(c) for c, v in mapping.items() if len(v) != 1) + "]")
-    same_length = str.maketrans({c: v for c, v in mapping.items() if len(v) == 1})
+    folded_chars = {c: str(v) for c, v in mapping.items()}
+    changing = re.compile("[" + "".join(re.escape(c) for c, v in folded_chars.items() if len(v) != 1) + "]")
+    same_length = str.maketrans({c: v for c, v in folded_chars.items() if len(v) == 1})
     pieces: list[str] = []
     offsets: list[int] = []
     cursor = 0
@@ -130,7 +129,7 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
         if start > cursor:
             pieces.append(text[cursor:start].lower().translate(same_length))
             offsets.extend(range(cursor, start))
-        replacement = mapping[match.group()]
+        replacement = folded_chars[match.group()]
         pieces.append(replacement)
         offsets.extend([start] * len(replacement))
         cursor = start + 1
@@ -140,7 +139,7 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
     offsets.append(len(text))
     folded = "".join(pieces)
     if len(folded) + 1 != len(offsets):  # lower() changed a length: fall back char by char
-        return _fold_slow(text, mapping)
+        return _fold_slow(text, folded_chars)
     return folded, offsets
 
 

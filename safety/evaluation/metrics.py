@@ -61,7 +61,7 @@ class Scores:
     def false_alarm_rate(self) -> float | None:
         return self.ratio(self.false_alarms, self.none_total)
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    def to_dict(self) -> dict[str, float | int | list[int] | None]:
         return {
             "n": self.n,
             "crisis_recall": self.crisis_recall,
@@ -74,7 +74,7 @@ class Scores:
             "false_alarms": [self.false_alarms, self.none_total],
             "under_triage": self.under,
             "over_triage": self.over,
-        }  # type: ignore[dict-item]
+        }
 
 
 def score(items: Iterable[Scored]) -> Scores:

@@ -10,7 +10,7 @@ _COLUMNS = ("n", "crisis recall", "emergency recall", "support caught", "false a
 
 
 def _pct(value: object, pair: object) -> str:
-    if value is None or not isinstance(pair, list):
+    if not isinstance(value, (int, float)) or not isinstance(pair, list):
         return "-"
     return f"{100 * float(value):5.1f}% ({pair[0]}/{pair[1]})"
 
@@ -38,7 +38,7 @@ def _fraction(pair: object) -> str:
 
 def render_report(report: dict[str, Any]) -> str:
     lines: list[str] = [f"safety screen {report['version']}", ""]
-    for name, section in report.get("cases", {}).items():
+    for section in report.get("cases", {}).values():
         lines += _header(f"== {section['source']}")
         lines.append(_row("ALL", section["overall"]))
         for lang, scores in section["by_lang"].items():

@@ -1,0 +1,45 @@
+"""The decision rules (safety/decide.py): masks, negation, past, hypothetical, history."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "note"),
+    [
+        ("I'm not going to kill myself", Level.SUPPORT, "negated"),
+        ("I can't stop wanting to die", Level.CRISIS, None),
+        ("prosti, ne mogu bolshe, hochu umeret'", Level.CRISIS, None),
+        ("I'm not suicidal", Level.SUPPORT, "denied"),
+        ("In my twenties I had suicidal thoughts most days", Level.SUPPORT, None),
+        ("back when I left the army I was suicidal for a while", Level.SUPPORT, None),
+        ("he pushed me down the stairs when I was pregnant and it's getting worse", Level.CRISIS, None),
+        ("what should I do if I start having suicidal thoughts during EMDR?", Level.SUPPORT, "hypothetical"),
+        ("my GP asked if I'd thought about killing myself and I honestly haven't", Level.SUPPORT, None),
+        ("are you thinking about suicide?", Level.SUPPORT, "second person"),
+    ],
+)
+def test_adjustments(text: str, expected: Level, note: str | None) -> None:
+    verdict = safety.screen(text)
+    assert verdict.level == expected
+    if note:
+        assert any(f"[{note}" in r.rule or f", {note}" in r.rule for r in verdict.reasons), verdict.reasons
+
+
+def test_history_level_carries_over_but_past_only_history_does_not() -> None:
+    assert safety.screen("anyway, what's EMDR?", history=["honestly I want to die"]).level == Level.CRISIS
+    assert safety.screen(
+        "would EMDR be safe for someone with that history?",
+        history=["I tried to kill myself when I was 19. I'm 34 now and in a much better place"],
+    ).level == Level.SUPPORT
+
+
+def test_reasons_sorted_most_serious_first() -> None:
+    verdict = safety.screen("how common is suicide? I took 30 pills an hour ago")
+    assert verdict.level == Level.EMERGENCY
+    levels = [r.level for r in verdict.reasons]
+    assert levels == sorted(levels, reverse=True)

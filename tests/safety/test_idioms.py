@@ -1,0 +1,35 @@
+"""Idioms and jokes with crisis words (safety/detectors/idioms.yaml): no crisis."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+
+IDIOMS = [
+    "this traffic is killing me",
+    "I'm dying to know what happens in the last episode",
+    "I'm killing time before my appointment",
+    "how do I kill the process that's stuck on my laptop?",
+    "I could kill for a coffee right now",
+    "my feet are killing me after walking round town all day",
+    "I'm so hungry I could die",
+    "that comedian absolutely killed it last night",
+    "я чуть не умер со смеху",
+    "убью за кофе",
+    "убиваю время перед приёмом",
+    "эта пробка меня убивает",
+    "с этой налоговой хоть вешайся 😅",
+    "да чтоб я сдох, если это не лучший борщ",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idiom_is_not_a_crisis(text: str) -> None:
+    assert not safety.screen(text).level.at_least(Level.CRISIS)
+
+
+def test_mask_only_hides_what_it_covers() -> None:
+    verdict = safety.screen("I'm dying to know if it gets better, because honestly I want to die")
+    assert verdict.level == Level.CRISIS

@@ -1,0 +1,39 @@
+"""Imminent danger detector (safety/detectors/imminent.yaml): emergency."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+
+CASES = [
+    ("I have the pills in front of me", Level.EMERGENCY),
+    ("I took 30 tablets an hour ago", Level.EMERGENCY),
+    ("I'm standing on the bridge", Level.EMERGENCY),
+    ("I've cut myself and it won't stop bleeding", Level.EMERGENCY),
+    ("my girlfriend took a whole box of pills and she's not waking up properly", Level.EMERGENCY),
+    ("is it normal to feel drowsy on mirtazapine? I took the whole strip half an hour ago", Level.EMERGENCY),
+    ("таблетки уже выпил", Level.EMERGENCY),
+    ("стою на крыше", Level.EMERGENCY),
+    ("у меня в руке нож, я сейчас это сделаю", Level.EMERGENCY),
+    # the past and the hypothetical are not an emergency
+    ("years ago i took an overdose, i think it was a cry for help", Level.SUPPORT),
+    ("I had an overdose in 2019 and was in hospital, I'm much more stable now", Level.SUPPORT),
+    ("if i took all of my quetiapine at once would i just fall asleep", Level.CRISIS),
+    # idioms
+    ("overdosed on netflix this weekend tbh", Level.NONE),
+    ("I'm going to jump in the shower and then fill in the form", Level.NONE),
+    ("I took my sertraline this morning", Level.NONE),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_level(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
+
+
+def test_emergency_from_history() -> None:
+    verdict = safety.screen("it's really windy up here", history=["I'm sitting on the edge of the car park roof"])
+    assert verdict.level == Level.EMERGENCY
+    assert any(r.source == "history[0]" for r in verdict.reasons)

@@ -1,0 +1,79 @@
+"""Normalisation: each obfuscation kind still reaches the detectors; spans map back."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+from safety.analysis import analyse
+from safety.normalise import normalise
+
+OBFUSCATED = [
+    ("zero-width space", "I want to k\u200bill myself"),
+    ("zero-width joiner", "thinking about sui\u200dcide every day"),
+    ("full-width letters", "ｉ ｗａｎｔ ｔｏ ｄｉｅ"),
+    ("small capitals", "ɪ ᴡᴀɴᴛ ᴛᴏ ᴅɪᴇ"),
+    ("leetspeak", "gonna k1ll mys3lf"),
+    ("leet symbols", "i want to unal!ve"),
+    ("spaced letters", "k i l l  m y s e l f  tonight"),
+    ("dotted letters", "gonna k.m.s"),
+    ("dashed letters", "k-i-l-l myself, that's what I want"),
+    ("repeated letters", "i want to diieeeee"),
+    ("all caps", "I WANT TO DIE SO BADLY RIGHT NOW"),
+    ("curly quotes", "I don\u2019t want to be alive anymore"),
+    ("accents", "feeling su\u00efcidal again"),
+    ("combining marks", "feeling sui\u0301cidal again"),
+    ("Cyrillic look-alikes in English", "i want to k\u0456ll mys\u0435lf"),
+    ("Latin look-alikes in Russian", "хочу пoкончить с сoбoй"),
+    ("leet in Russian", "хочу п0к0нчить с с0б0й"),
+    ("transliterated Russian", "ya hochu pokonchit s soboy"),
+    ("transliteration with soft sign", "prosti, ne mogu bolshe, hochu umeret'"),
+    ("full-width transliteration", "ｈｏｃｈｕ ｕｍｅｒｅｔ"),
+    ("misspelling", "thinking about sucide all the time"),
+    ("Russian misspelling", "думаю про суецид"),
+    ("slang kms", "honestly i just want to kms"),
+    ("slang unalive", "thinking about unaliving myself tbh"),
+    ("slang sewer slide", "sewer slide is all i think about lately"),
+    ("Russian slang", "думаю роскомнадзорнуться"),
+    ("run-together words", "iwanttodie"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), OBFUSCATED, ids=[k for k, _ in OBFUSCATED])
+def test_obfuscation_is_seen_through(kind: str, text: str) -> None:
+    assert safety.screen(text).level.at_least(Level.CRISIS), kind
+
+
+def test_offsets_map_back_after_removed_characters() -> None:
+    text = "ok. I w\u200bant to k\u200bill myself"
+    verdict = safety.screen(text)
+    reason = next(r for r in verdict.reasons if r.level.at_least(Level.CRISIS))
+    assert text[reason.span[0] : reason.span[1]] == reason.matched
+    assert reason.matched.replace("\u200b", "").endswith("myself")
+
+
+def test_expansion_keeps_offsets() -> None:
+    result = normalise("Stra\u00dfe x")
+    assert result.text == "strasse x"
+    assert result.original_span(8, 9) == (7, 8)
+
+
+def test_numbers_and_doses_are_not_leetspeak() -> None:
+    assert normalise("50mg 2nd 24/7 covid19").text == "50mg 2nd 24/7 covid19"
+
+
+def test_mixed_script_words_only() -> None:
+    assert normalise("привет hello").text == "привет hello"
+    assert normalise("k\u0456ll").text == "kill"
+
+
+def test_binary_and_odd_unicode_do_not_crash() -> None:
+    for text in ["\x00\x01\x02", "\ud800 lone surrogate", "\U0001f480" * 50, "\u202e reversed", ""]:
+        assert safety.screen(text).level in set(Level)
+
+
+def test_tokens_carry_lemmas() -> None:
+    doc = analyse("he took the pills")
+    fields = {f for t in doc.tokens for f in t.fields}
+    assert {"took", "take", "pills", "pill"} <= fields

@@ -1,0 +1,33 @@
+"""Self-harm detector (safety/detectors/self_harm.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+
+CASES = [
+    ("i cut myself again last night", Level.CRISIS),
+    ("the urge to cut is so strong right now", Level.CRISIS),
+    ("sh urges are through the roof today", Level.CRISIS),
+    ("I'm not going to hurt anyone else, only myself", Level.CRISIS),
+    ("i relapsed. 4 months clean from sh and i did it again tonight", Level.CRISIS),
+    ("я снова порезалась вчера вечером", Level.CRISIS),
+    ("никого трогать не буду, только себя", Level.CRISIS),
+    # past self-harm is support
+    ("I used to self harm as a teenager, I haven't done it in ages", Level.SUPPORT),
+    ("I've been clean from self harm for two years this month!", Level.SUPPORT),
+    ("в подростковом возрасте резала себя, но давно этого не делаю", Level.SUPPORT),
+    # informational / hypothetical
+    ("is self harm a symptom of PTSD?", Level.SUPPORT),
+    ("what should I do if my friend self-harms?", Level.SUPPORT),
+    # not self-harm
+    ("I cut myself shaving this morning", Level.NONE),
+    ("I've never self harmed, but I do get bad nightmares", Level.SUPPORT),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_level(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected

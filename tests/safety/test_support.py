@@ -1,0 +1,35 @@
+"""Support level: history, hopelessness, informational (safety/detectors/support.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+import safety
+from safety import Level
+
+CASES = [
+    ("I tried to kill myself years ago, now I'm doing better", Level.SUPPORT),
+    ("back when I left the army I was suicidal for a while, it passed with help", Level.SUPPORT),
+    ("I feel like nothing is ever going to get better", Level.SUPPORT),
+    ("i feel trapped in this ptsd and i can't see a way out of it", Level.SUPPORT),
+    ("how common is suicide in people with PTSD?", Level.SUPPORT),
+    ("what's the Samaritans number?", Level.SUPPORT),
+    ("много лет назад пыталась покончить с собой, сейчас мне намного лучше", Level.SUPPORT),
+    ("какой смысл в терапии, если я всегда буду таким", Level.SUPPORT),
+    ("насколько часто встречаются самоубийства у людей с ПТСР?", Level.SUPPORT),
+    # a recent attempt is not history
+    ("I tried to hang myself on Sunday and the crisis team told me to get trauma therapy", Level.CRISIS),
+    # "asking for me" makes an informational question personal
+    ("can you die from mixing alcohol and quetiapine, asking for me", Level.CRISIS),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_level(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
+
+
+def test_support_gets_a_signpost_with_helplines() -> None:
+    verdict = safety.screen("how common is suicide in people with PTSD?")
+    assert verdict.helplines
+    assert safety.compose_signpost(verdict)
