@@ -76,7 +76,7 @@ def _settings() -> _Settings:
         negators=frozenset(str(w) for w in data["negators"]),
         breakers=frozenset(str(w) for w in data["negation_breakers"]),
         window=int(data["negation_window"]),
-        markers=RuleSet(parse_rules(data, "safety/decide.yaml")),
+        markers=RuleSet(("decide", rule) for rule in parse_rules(data, "safety/decide.yaml")),
     )
 
 
@@ -146,7 +146,8 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
     if not evidence:
         return []
     settings = _settings()
-    markers = settings.markers.find(doc, "decide")
+    # Markers only matter in sentences that hold evidence.
+    markers = settings.markers.find(doc, frozenset(h.sentence for h in evidence))
     by_kind: dict[str, list[Hit]] = {}
     for marker in markers:
         by_kind.setdefault(marker.rule.id, []).append(marker)

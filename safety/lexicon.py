@@ -283,6 +283,7 @@ class _Russian:
     phrases: tuple[tuple[tuple[str, ...], tuple[Piece, ...]], ...]
     fuzzy_by_letter: dict[str, tuple[str, ...]]
     translit: dict[str, str]
+    translit_by_head: dict[tuple[str, int], tuple[str, ...]]  # (first letter, length) -> keys
     latin_folds: tuple[tuple[str, str], ...]
 
 
@@ -341,8 +342,13 @@ def _russian() -> _Russian:
         translit.setdefault(_fold_latin(_romanise(form, romanise_table), folds), form)
     for token in expansions:
         translit.setdefault(_fold_latin(_romanise(token, romanise_table), folds), token)
+    by_head: dict[tuple[str, int], list[str]] = {}
+    for key in translit:
+        if key:
+            by_head.setdefault((key[0], len(key)), []).append(key)
     return _Russian(
         forms=form_table,
+        translit_by_head={k: tuple(v) for k, v in by_head.items()},
         vocabulary=frozenset(form_table)
         | frozenset(function_words)
         | frozenset(expansions)
@@ -407,7 +413,11 @@ def analyse_translit_word(word: str) -> tuple[Piece, ...]:
 
         found = process.extractOne(
             key,
-            [k for k in lexicon.translit if k[:1] == key[:1] and abs(len(k) - len(key)) <= 1],
+            [
+                k
+                for size in (len(key) - 1, len(key), len(key) + 1)
+                for k in lexicon.translit_by_head.get((key[0], size), ())
+            ],
             scorer=DamerauLevenshtein.distance,
             score_cutoff=1,
         )

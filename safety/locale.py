@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from safety._data import load_yaml
-from safety.language import detect_language
+from safety.language import Detection, detect_language
 
-__all__ = ["Locale", "resolve_locale", "region_for_country", "normalise_region"]
+__all__ = ["Locale", "resolve_locale", "resolve_with_detection", "region_for_country", "normalise_region"]
 
 DEFAULT_REGION = "UK"
 _TAG_SEPARATORS = re.compile(r"[-_.@\s]+")
@@ -103,8 +103,14 @@ def _parse_tag(locale: str | None) -> tuple[str | None, str | None]:
 def resolve_locale(
     locale: str | None, text: str = "", default_region: str | None = None
 ) -> Locale:
+    return resolve_with_detection(locale, detect_language(text) if text else None, default_region)
+
+
+def resolve_with_detection(
+    locale: str | None, detection: Detection | None, default_region: str | None = None
+) -> Locale:
+    """:func:`resolve_locale` for a caller that has already detected the language."""
     tag_lang, tag_country = _parse_tag(locale)
-    detection = detect_language(text) if text else None
     detected = detection.lang if detection else None
 
     if detected == "ru" or tag_lang == "ru":

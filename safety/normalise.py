@@ -28,8 +28,13 @@ from safety._data import load_yaml
 __all__ = ["Normalised", "normalise", "fold_text"]
 
 _LATIN_LETTER = re.compile(r"[a-z]")
+_SCRIPT_SWITCH = re.compile(r"[a-z][\u0400-\u04ff]|[\u0400-\u04ff][a-z]")
 _CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
 _WORD = re.compile(r"[^\W_]+")
+# A word holding both Latin and Cyrillic letters (only these need un-mixing).
+_MIXED_WORD = re.compile(
+    r"[^\W_]*(?:[a-z][^\W_]*[\u0400-\u04ff]|[\u0400-\u04ff][^\W_]*[a-z])[^\W_]*"
+)
 _LEET_CANDIDATE = re.compile(r"[0-9@$!|+]")
 _LEET_RUN = re.compile(r"[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
 
@@ -158,8 +163,8 @@ def _fold_slow(text: str, mapping: dict[str, str]) -> tuple[str, list[int]]:
 
 def _unmix_scripts(text: str) -> str:
     """Rewrite look-alike letters in mixed Latin/Cyrillic words into the majority script."""
-    if not (_LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text)):
-        return text
+    if not _SCRIPT_SWITCH.search(text):
+        return text  # no word switches script mid-way: nothing to un-mix
     tables = _tables()
     latin_total = len(_LATIN_LETTER.findall(text))
     cyrillic_total = len(_CYRILLIC_LETTER.findall(text))
@@ -175,7 +180,7 @@ def _unmix_scripts(text: str) -> str:
             return word.translate(tables.latin_to_cyrillic)
         return word.translate(tables.cyrillic_to_latin)
 
-    return _WORD.sub(fix, text)
+    return _MIXED_WORD.sub(fix, text)
 
 
 def _deleet(text: str) -> str:

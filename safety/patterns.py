@@ -32,6 +32,7 @@ __all__ = ["PatternError", "CompiledPattern", "compile_pattern", "expand_macros"
 
 _TOKENS = re.compile(r"\(|\)|,|\?|<[\w-]+>|~\d+|#\w+|[^\s(),?<>~#]+(?:\|[^\s(),?<>~#]+)*")
 _MACRO = re.compile(r"<([\w-]+)>")
+_BOUNDARY = "§"
 _ANY_TOKEN = r"(?!§ )[^ ]+ "
 _FIELD_PREFIX = r"(?:[^ ]*/)?"
 _FIELD_SUFFIX = r"(?:/[^ ]*)? "
@@ -58,6 +59,12 @@ class CompiledPattern:
     source: str
     regex: re.Pattern[str]
     anchor: Anchor | None  # None: try on every sentence
+    # Every required part that is a plain word list: a sentence lacking any one of them
+    # cannot match, so the regex is not even tried there (a cheap set test).
+    requires: tuple[frozenset[str], ...] = ()
+    # The words a match must start with (when the first part is a required word list):
+    # the regex is then tried only at those tokens instead of scanned along the text.
+    first: Anchor | None = None
 
 
 @dataclass
@@ -65,6 +72,8 @@ class _Node:
     regex: str
     anchor: Anchor | None
     optional: bool = False
+    requires: tuple[frozenset[str], ...] = ()
+    first: Anchor | None = None
 
 
 def expand_macros(text: str, macros: Mapping[str, str], depth: int = 0) -> str:
@@ -161,7 +170,25 @@ class _Parser:
         if not nodes:
             raise self.error("empty sequence")
         regex = "".join(n.regex if not n.optional else f"(?:{n.regex})?" for n in nodes)
-        return _Node(regex, _best_anchor(nodes))
+        # Requirements are checked against one sentence's words, so only parts before a
+        # named boundary ("suicidal § again") count.
+        before_boundary: list[_Node] = []
+        for n in nodes:
+            if n.anchor is not None and _BOUNDARY in n.anchor.words:
+                break
+            before_boundary.append(n)
+        requires = tuple(
+            n.anchor.words
+            for n in before_boundary
+            if not n.optional
+            and n.anchor is not None
+            and not n.anchor.prefixes
+            and n.anchor.words
+            and _BOUNDARY not in n.anchor.words  # boundaries are not in a sentence's words
+        )
+        head = nodes[0]
+        first = None if head.optional else (head.first or head.anchor)
+        return _Node(regex, _best_anchor(before_boundary), requires=requires, first=first)
 
     def item(self) -> _Node:
         token = self.take()
@@ -173,7 +200,8 @@ class _Parser:
             if self.take() != ")":
                 raise self.error("missing )")
             regex = "(?:" + "|".join(a.regex for a in alternatives) + ")"
-            node = _Node(regex, _merge_anchors([a.anchor for a in alternatives]))
+            node = _Node(regex, _merge_anchors([a.anchor for a in alternatives]),
+                         first=_merge_anchors([a.first for a in alternatives]))
         elif token.startswith("~"):
             node = _Node(f"(?:{_ANY_TOKEN}){{0,{int(token[1:])}}}", None, optional=True)
         elif token == "#num":
@@ -202,4 +230,6 @@ def compile_pattern(source: str, macros: Mapping[str, str] | None = None) -> Com
         regex = re.compile("(?<= )" + node.regex)
     except re.error as exc:  # pragma: no cover - the grammar only emits valid regexes
         raise PatternError(f"{exc} in pattern {source!r}") from exc
-    return CompiledPattern(source=source, regex=regex, anchor=node.anchor)
+    return CompiledPattern(
+        source=source, regex=regex, anchor=node.anchor, requires=node.requires, first=node.first
+    )

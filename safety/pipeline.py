@@ -17,8 +17,8 @@ from safety.analysis import Document, analyse
 from safety.decide import decide
 from safety.detectors.registry import all_detectors, detect
 from safety.helplines import helplines, select_helplines
-from safety.language import detect_language
-from safety.locale import resolve_locale
+from safety.language import Detection, detect_language
+from safety.locale import resolve_locale, resolve_with_detection
 from safety.verdict import Level, Reason, Verdict
 
 __all__ = ["screen", "warm_up", "engine_version", "HISTORY_LIMIT"]
@@ -62,12 +62,11 @@ def _history(history: Iterable[object] | str | None) -> list[str]:
     return [_as_text(item) for item in items][-HISTORY_LIMIT:]
 
 
-def _language_text(doc: Document, history_docs: list[Document]) -> str:
-    """Text to tell the language from: the message, or with history if it is too short."""
-    text = doc.normalised.text
-    if detect_language(text).confident or not history_docs:
-        return text
-    return "\n".join([*(d.normalised.text for d in history_docs), text])
+def _detection(doc: Document, history_docs: list[Document]) -> Detection:
+    """The message's language, or that of message and history if the message is too short."""
+    if doc.detection.confident or not history_docs:
+        return doc.detection
+    return detect_language("\n".join([*(d.normalised.text for d in history_docs), doc.normalised.text]))
 
 
 def screen(
@@ -100,8 +99,8 @@ def _screen(text: str, locale: str | None, history: list[str], default_region: s
     hits = detect(doc)
     history_docs = [analyse(item) for item in history]
     decision = decide(doc, hits, [(d, detect(d)) for d in history_docs])
-    resolved = resolve_locale(
-        locale if isinstance(locale, str) else None, _language_text(doc, history_docs), default_region
+    resolved = resolve_with_detection(
+        locale if isinstance(locale, str) else None, _detection(doc, history_docs), default_region
     )
     shown = (
         select_helplines(decision.level, resolved.lang, resolved.region, resolved.country)

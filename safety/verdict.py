@@ -32,7 +32,8 @@ class Level(str, Enum):
         return _RANK[self.value]
 
     def at_least(self, other: Level) -> bool:
-        return self.rank >= Level(other).rank
+        other_value = other.value if isinstance(other, Level) else Level(other).value
+        return _RANK[self.value] >= _RANK[other_value]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Level):

@@ -24,13 +24,15 @@ YAML layout of a pattern detector::
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
 from safety._data import load_yaml
-from safety.analysis import Document
+from safety.analysis import Document, Sentence
 from safety.patterns import CompiledPattern, PatternError, compile_pattern
 from safety.verdict import Level
 
@@ -146,65 +148,80 @@ def parse_rules(data: dict[str, Any], source: str) -> tuple[Rule, ...]:
     return rules
 
 
-@dataclass(frozen=True)
-class _RuleIndex:
-    by_word: dict[str, tuple[tuple[Rule, CompiledPattern], ...]]
-    by_head: dict[str, tuple[tuple[str, Rule, CompiledPattern], ...]]  # prefix[:3] -> ...
-    always: tuple[tuple[Rule, CompiledPattern], ...]
+_Entry = tuple[str, "Rule", CompiledPattern]  # (detector name, rule, pattern)
 
 
 class RuleSet:
-    """Compiled rules plus an index from anchor words to rules, and the matching loop."""
+    """Compiled rules plus an index from anchor words to rules, and the matching loop.
 
-    def __init__(self, rules: tuple[Rule, ...]) -> None:
-        self.rules = rules
-        by_word: dict[str, list[tuple[Rule, CompiledPattern]]] = {}
-        by_head: dict[str, list[tuple[str, Rule, CompiledPattern]]] = {}
-        always: list[tuple[Rule, CompiledPattern]] = []
-        for rule in rules:
+    One RuleSet may hold the rules of several detectors (the registry merges them, so a
+    message's words are looked up once, not once per detector).
+    """
+
+    def __init__(self, rules: Iterable[tuple[str, Rule]]) -> None:
+        self.entries: tuple[tuple[str, Rule], ...] = tuple(rules)
+        by_word: dict[str, list[_Entry]] = {}
+        by_head: dict[str, list[tuple[str, _Entry]]] = {}
+        always: list[_Entry] = []
+        for detector, rule in self.entries:
             for pattern in rule.patterns:
+                entry = (detector, rule, pattern)
                 anchor = pattern.anchor
                 if anchor is None or any(len(p) < _HEAD for p in anchor.prefixes):
-                    always.append((rule, pattern))
+                    always.append(entry)
                     continue
                 for word in anchor.words:
-                    by_word.setdefault(word, []).append((rule, pattern))
+                    by_word.setdefault(word, []).append(entry)
                 for prefix in anchor.prefixes:
-                    by_head.setdefault(prefix[:_HEAD], []).append((prefix, rule, pattern))
-        self._index = _RuleIndex(
-            by_word={k: tuple(v) for k, v in by_word.items()},
-            by_head={k: tuple(v) for k, v in by_head.items()},
-            always=tuple(always),
-        )
+                    by_head.setdefault(prefix[:_HEAD], []).append((prefix, entry))
+        self._by_word = {k: tuple(v) for k, v in by_word.items()}
+        self._by_head = {k: tuple(v) for k, v in by_head.items()}
+        self._always = tuple(always)
 
-    def find(self, doc: Document, detector: str) -> list[Hit]:
-        index = self._index
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for _, rule in self.entries)
+
+    def _candidates(self, words: frozenset[str]) -> list[_Entry]:
+        found: dict[int, _Entry] = {}
+        by_word, by_head = self._by_word, self._by_head
+        for word in words:
+            entries = by_word.get(word)
+            if entries:
+                for entry in entries:
+                    found[id(entry[2])] = entry
+            if by_head:
+                heads = by_head.get(word[:_HEAD])
+                if heads:
+                    for prefix, entry in heads:
+                        if word.startswith(prefix):
+                            found[id(entry[2])] = entry
+        for entry in self._always:
+            found[id(entry[2])] = entry
+        # All plain-word requirements must be present in the sentence.
+        return [e for e in found.values() if all(not req.isdisjoint(words) for req in e[2].requires)]
+
+    def find(self, doc: Document, only_sentences: frozenset[int] | None = None) -> list[Hit]:
+        """Hits in ``doc`` (optionally only in the sentences numbered ``only_sentences``)."""
         hits: list[Hit] = []
         counts: dict[str, int] = {}
         seen: set[tuple[str, int, int]] = set()
         sentences = doc.sentences
         for number, sentence in enumerate(sentences):
+            if only_sentences is not None and number not in only_sentences:
+                continue
+            candidates = self._candidates(sentence.words)
+            if not candidates:
+                continue
             # A pattern may name a boundary ("suicidal § again"), so the search window
             # reaches into the next sentence; only matches that start here count.
             window_end = (
                 sentences[number + 1].stream_end if number + 1 < len(sentences) else sentence.stream_end
             )
-            candidates: dict[int, tuple[Rule, CompiledPattern]] = {}
-            for word in sentence.words:
-                for pair in index.by_word.get(word, ()):
-                    candidates[id(pair[1])] = pair
-                if index.by_head:
-                    for prefix, rule, pattern in index.by_head.get(word[:_HEAD], ()):
-                        if word.startswith(prefix):
-                            candidates[id(pattern)] = (rule, pattern)
-            for pair in index.always:
-                candidates[id(pair[1])] = pair
-            for rule, pattern in candidates.values():
+            for detector, rule, pattern in candidates:
                 if counts.get(rule.id, 0) >= _HITS_PER_RULE:
                     continue
-                for match in pattern.regex.finditer(doc.stream, sentence.stream_start, window_end):
-                    if match.start() >= sentence.stream_end:
-                        break
+                for match in _matches(doc, sentence, pattern, window_end):
                     first, last = doc.tokens_for(match.start(), match.end() - 1)
                     key = (rule.id, first, last)
                     if key in seen:
@@ -228,6 +245,38 @@ class RuleSet:
         return hits
 
 
+def _matches(
+    doc: Document, sentence: Sentence, pattern: CompiledPattern, window_end: int
+) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` starting in ``sentence``.
+
+    When the pattern starts with a required word list, the regex is tried only at the
+    tokens carrying one of those words (a dict lookup finds them); otherwise it scans.
+    """
+    regex = pattern.regex
+    first = pattern.first
+    if first is None:
+        for match in regex.finditer(doc.stream, sentence.stream_start, window_end):
+            if match.start() >= sentence.stream_end:
+                return
+            yield match
+        return
+    starts: set[int] = set()
+    lo, hi = sentence.first, sentence.last
+    for word in first.words:
+        for index in doc.positions.get(word, ()):
+            if lo <= index <= hi:
+                starts.add(index)
+    if first.prefixes:
+        for index in range(lo, hi + 1):
+            if any(f.startswith(p) for f in doc.tokens[index].fields for p in first.prefixes):
+                starts.add(index)
+    for index in sorted(starts):
+        found = regex.match(doc.stream, doc.token_starts[index], window_end)
+        if found is not None:
+            yield found
+
+
 class PatternDetector(Detector):
     """A detector whose rules live in ``safety/detectors/<yaml_file>``."""
 
@@ -243,11 +292,12 @@ class PatternDetector(Detector):
 
     @cached_property
     def rule_set(self) -> RuleSet:
-        return RuleSet(parse_rules(self._data, f"safety/detectors/{self.yaml_file}"))
+        rules = parse_rules(self._data, f"safety/detectors/{self.yaml_file}")
+        return RuleSet((self.name, rule) for rule in rules)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return self.rule_set.rules
 
     def detect(self, doc: Document) -> list[Hit]:
-        return self.rule_set.find(doc, self.name)
+        return self.rule_set.find(doc)

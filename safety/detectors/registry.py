@@ -11,7 +11,7 @@ from functools import cache
 
 from safety.analysis import Document
 from safety.detectors.abuse import AbuseDetector
-from safety.detectors.base import Detector, Hit
+from safety.detectors.base import Detector, Hit, PatternDetector, RuleSet
 from safety.detectors.explicit_ideation import ExplicitIdeationDetector
 from safety.detectors.idioms import IdiomDetector
 from safety.detectors.imminent import ImminentDangerDetector
@@ -43,10 +43,22 @@ def all_detectors() -> tuple[Detector, ...]:
     return tuple(detector_type() for detector_type in DETECTOR_TYPES)
 
 
+@cache
+def _merged() -> tuple[RuleSet, tuple[Detector, ...]]:
+    """Pattern detectors' rules in one index (one word lookup per message word, not one
+    per detector); any other detector runs on its own."""
+    pattern_rules = [
+        (d.name, rule) for d in all_detectors() if isinstance(d, PatternDetector) for rule in d.rules
+    ]
+    others = tuple(d for d in all_detectors() if not isinstance(d, PatternDetector))
+    return RuleSet(pattern_rules), others
+
+
 def detect(doc: Document) -> list[Hit]:
     """Every detector's hits on one analysed message."""
-    hits: list[Hit] = []
-    for detector in all_detectors():
+    merged, others = _merged()
+    hits = merged.find(doc)
+    for detector in others:
         hits.extend(detector.detect(doc))
     return hits
 
