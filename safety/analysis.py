@@ -15,6 +15,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, chain
 from typing import NamedTuple
 
 from safety.language import Detection, detect_language
@@ -34,6 +36,9 @@ from safety.normalise import Normalised, normalise
 __all__ = ["Token", "Sentence", "Document", "analyse", "BOUNDARY"]
 
 BOUNDARY = "§"
+_WORDS = re.compile(r"[^\W_]+")
+_BOUNDARY_PIECE: Piece = (BOUNDARY,)
+_BOUNDARY_TEXT = BOUNDARY + " "
 _TOKEN = re.compile(r"(?P<word>[^\W_]+(?:'[^\W_]+)*)|(?P<stop>[.!?;\n]+)")
 _SPACED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_][\s.\-_*,·•/]{1,3}){2,}[^\W\d_](?![^\W_])"
@@ -70,27 +75,50 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Document:
+    """An analysed message. Tokens are kept as parallel lists (fields, spans, stream
+    offsets) because a long message has tens of thousands of them; :meth:`token` builds
+    a :class:`Token` view when one is needed."""
+
     original: str
     normalised: Normalised
-    tokens: tuple[Token, ...]
+    pieces: list[Piece]  # fields of each token
+    spans: list[tuple[int, int]]  # span of each token in the normalised text
     stream: str
-    token_starts: tuple[int, ...]  # where each token starts in the stream
-    words: frozenset[str]  # every field of every token, for cheap rule gating
-    sentence_of: tuple[int, ...]  # sentence number of each token
+    token_starts: list[int]  # where each token starts in the stream (one extra: the end)
     sentences: tuple[Sentence, ...]
     detection: Detection
-    positions: dict[str, list[int]]  # field -> indices of the tokens carrying it
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every field of every token (sentence boundaries excluded)."""
+        out: set[str] = set()
+        for sentence in self.sentences:
+            out |= sentence.words
+        return frozenset(out)
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return tuple(Token(p, s[0], s[1]) for p, s in zip(self.pieces, self.spans, strict=True))
+
+    def token(self, index: int) -> Token:
+        start, end = self.spans[index]
+        return Token(self.pieces[index], start, end)
+
+    def sentence_index(self, token_index: int) -> int:
+        """Number of the sentence holding a token."""
+        lasts = [s.last for s in self.sentences]
+        return bisect.bisect_left(lasts, token_index)
 
     def tokens_for(self, stream_start: int, stream_end: int) -> tuple[int, int]:
         """Token indices (first, last inclusive) covered by a stream match."""
-        first = bisect.bisect_right(self.token_starts, stream_start) - 1
-        last = bisect.bisect_right(self.token_starts, max(stream_start, stream_end - 1)) - 1
-        return max(first, 0), max(last, 0)
+        starts = self.token_starts
+        first = bisect.bisect_right(starts, stream_start) - 1
+        last = bisect.bisect_right(starts, max(stream_start, stream_end - 1)) - 1
+        limit = len(self.pieces) - 1
+        return min(max(first, 0), limit), min(max(last, 0), limit)
 
     def original_span(self, first: int, last: int) -> tuple[int, int]:
-        start = self.tokens[first].start
-        end = self.tokens[last].end
-        return self.normalised.original_span(start, end)
+        return self.normalised.original_span(self.spans[first][0], self.spans[last][1])
 
     def matched_text(self, span: tuple[int, int]) -> str:
         return self.original[span[0] : span[1]]
@@ -129,31 +157,45 @@ def _joined_pieces(joined: str, translit: bool) -> tuple[Piece, ...] | None:
     return None
 
 
-def _apply_phrases(tokens: list[Token], cyrillic: bool) -> list[Token]:
+@lru_cache(maxsize=8)
+def _phrase_regex(cyrillic: bool) -> tuple[re.Pattern[str] | None, dict[str, tuple[Piece, ...]]]:
+    """One regex for all multi-word slang ("sewer slide"), over the normalised text."""
     phrases = russian_phrases() if cyrillic else english_phrases()
     if not phrases:
-        return tokens
-    firsts = {source[0] for source, _ in phrases}
-    if not any(t.fields[0] in firsts for t in tokens):
-        return tokens
-    out: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        replaced = False
-        if tokens[i].fields[0] in firsts:
-            for source, target in phrases:
-                n = len(source)
-                window = tokens[i : i + n]
-                if len(window) == n and all(t.fields[0] == w for t, w in zip(window, source, strict=True)):
-                    start, end = window[0].start, window[-1].end
-                    out.extend(Token(piece, start, end) for piece in target)
-                    i += n
-                    replaced = True
-                    break
-        if not replaced:
-            out.append(tokens[i])
-            i += 1
-    return out
+        return None, {}
+    targets: dict[str, tuple[Piece, ...]] = {}
+    alternatives = []
+    for source, target in phrases:
+        key = " ".join(source)
+        targets[key] = target
+        alternatives.append(r"[\W_]{1,3}".join(re.escape(w) for w in source))
+    alternatives.sort(key=len, reverse=True)
+    regex = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+    return regex, targets
+
+
+def _phrase_runs(norm: str, cyrillic: bool) -> dict[int, tuple[int, tuple[Piece, ...]]]:
+    runs: dict[int, tuple[int, tuple[Piece, ...]]] = {}
+    for use_cyrillic in (False, True) if cyrillic else (False,):
+        regex, targets = _phrase_regex(use_cyrillic)
+        if regex is None:
+            continue
+        for match in regex.finditer(norm):
+            key = " ".join(_WORDS.findall(match.group()))
+            pieces = targets.get(key)
+            if pieces is not None and match.start() not in runs:
+                runs[match.start()] = (match.end(), pieces)
+    return runs
+
+
+@lru_cache(maxsize=131072)
+def _word_tokens(word: str, translit: bool) -> tuple[tuple[Piece, str], ...]:
+    """Pieces of one word with their stream text, cached (long texts repeat words)."""
+    if len(word) == 1 and word in _RU_SINGLE_WORDS:
+        pieces: tuple[Piece, ...] = (analyse_russian_word(word)[0],)
+    else:
+        pieces = _word_pieces(word, translit)
+    return tuple((piece, "/".join(piece) + " ") for piece in pieces)
 
 
 def analyse(text: str) -> Document:
@@ -166,81 +208,67 @@ def analyse(text: str) -> Document:
         detection.translit_markers == 1 and len(norm.split()) <= 8
     )
     spaced = _spaced_runs(norm) if len(norm) >= 5 else {}
-    tokens: list[Token] = []
+    phrases = _phrase_runs(norm, cyrillic=detection.lang in ("ru", "uk") or translit)
+    special = spaced or phrases
+    # One pass, three parallel lists; everything else is derived with C-level helpers.
+    pieces: list[Piece] = []
+    texts: list[str] = []  # each token's stream text, with its trailing space
+    spans: list[tuple[int, int]] = []
+    boundaries: list[int] = []  # token indices of sentence boundaries
     skip_until = -1
     for match in _TOKEN.finditer(norm):
-        start, end = match.start(), match.end()
+        start = match.start()
         if start < skip_until:
             continue
         if match.lastgroup == "stop":
-            if tokens and not tokens[-1].boundary:
-                tokens.append(Token((BOUNDARY,), start, end))
+            if pieces and pieces[-1] is not _BOUNDARY_PIECE:
+                boundaries.append(len(pieces))
+                pieces.append(_BOUNDARY_PIECE)
+                texts.append(_BOUNDARY_TEXT)
+                spans.append(match.span())
             continue
-        run = spaced.get(start)
-        if run is not None:
-            run_end, joined = run
-            pieces = _joined_pieces(joined, translit)
-            if pieces is not None:
-                tokens.extend(Token(piece, start, run_end) for piece in pieces)
+        if special:
+            replacement: tuple[Piece, ...] | None = None
+            run_end = start
+            if start in spaced:
+                run_end, joined = spaced[start]
+                replacement = _joined_pieces(joined, translit)
+            if replacement is None and start in phrases:
+                run_end, replacement = phrases[start]
+            if replacement is not None:
+                for piece in replacement:
+                    pieces.append(piece)
+                    texts.append("/".join(piece) + " ")
+                    spans.append((start, run_end))
                 skip_until = run_end
                 continue
-        word = match.group()
-        if len(word) == 1 and word in _RU_SINGLE_WORDS:
-            tokens.append(Token(analyse_russian_word(word)[0], start, end))
-            continue
-        for piece in _word_pieces(word, translit):
-            tokens.append(Token(piece, start, end))
-    if tokens and not tokens[-1].boundary:
+        span = match.span()
+        for piece, piece_text in _word_tokens(match.group(), translit):
+            pieces.append(piece)
+            texts.append(piece_text)
+            spans.append(span)
+    if pieces and pieces[-1] is not _BOUNDARY_PIECE:
         # Every stream ends with a boundary, so patterns can say "at the end" ("end it §").
-        tokens.append(Token((BOUNDARY,), len(norm), len(norm)))
-    if tokens:
-        has_cyrillic = detection.lang in ("ru", "uk") or translit
-        tokens = _apply_phrases(tokens, cyrillic=False)
-        if has_cyrillic:
-            tokens = _apply_phrases(tokens, cyrillic=True)
-    starts: list[int] = []
-    sentence_of: list[int] = []
-    words: set[str] = set()
-    sentences: list[Sentence] = []
-    sentence_words: set[str] = set()
-    sentence_first = 0
-    position = 1  # the stream starts with a space
-    parts: list[str] = []
-    positions: dict[str, list[int]] = {}
-    for index, token in enumerate(tokens):
-        for field in token.fields:
-            positions.setdefault(field, []).append(index)
-        field_text = "/".join(token.fields)
-        starts.append(position)
-        position += len(field_text) + 1
-        parts.append(field_text)
-        sentence_of.append(len(sentences))
-        if token.boundary:
-            sentences.append(
-                Sentence(sentence_first, index, starts[sentence_first], position,
-                         frozenset(sentence_words))
-            )
-            words |= sentence_words
-            sentence_words = set()
-            sentence_first = index + 1
-        else:
-            sentence_words.update(token.fields)
-    if sentence_first < len(tokens):
+        boundaries.append(len(pieces))
+        pieces.append(_BOUNDARY_PIECE)
+        texts.append(_BOUNDARY_TEXT)
+        spans.append((len(norm), len(norm)))
+    starts = list(accumulate(map(len, texts), initial=1))
+    sentences = []
+    first = 0
+    for last in boundaries:
         sentences.append(
-            Sentence(sentence_first, len(tokens) - 1, starts[sentence_first], position,
-                     frozenset(sentence_words))
+            Sentence(first, last, starts[first], starts[last + 1],
+                     frozenset(chain.from_iterable(pieces[first:last])))
         )
-        words |= sentence_words
-    stream = " " + " ".join(parts) + " "
+        first = last + 1
     return Document(
         original=text,
         normalised=normalised,
-        tokens=tuple(tokens),
-        stream=stream,
-        token_starts=tuple(starts),
-        words=frozenset(words),
-        sentence_of=tuple(sentence_of),
+        pieces=pieces,
+        spans=spans,
+        stream=" " + "".join(texts),
+        token_starts=starts,
         sentences=tuple(sentences),
         detection=detection,
-        positions=positions,
     )

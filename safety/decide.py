@@ -85,29 +85,26 @@ def decide_version() -> str:
 
 
 def _negated(doc: Document, hit: Hit, settings: _Settings) -> bool:
-    tokens = doc.tokens
-    sentence = doc.sentence_of[hit.first]
     start = max(0, hit.first - settings.window)
     for index in range(hit.first - 1, start - 1, -1):
-        token = tokens[index]
-        if token.boundary or doc.sentence_of[index] != sentence:
+        token = doc.token(index)
+        if token.boundary:
             break
-        gap = doc.normalised.text[token.end : tokens[index + 1].start]
+        gap = doc.normalised.text[token.end : doc.spans[index + 1][0]]
         if _CLAUSE_BREAK.search(gap):
             break  # "ne mogu bolshe, hochu umeret": the negation stays in its clause
         if any(field in settings.negators for field in token.fields):
-            following = tokens[index + 1].fields if index + 1 < len(tokens) else ()
+            following = doc.pieces[index + 1] if index + 1 < len(doc.pieces) else ()
             return not any(field in settings.breakers for field in following)
     return False
 
 
 def _addressed_to_reader(doc: Document, hit: Hit, settings: _Settings) -> bool:
     """True when the closest personal pronoun before the hit (same clause) is "you"."""
-    tokens = doc.tokens
     text = doc.normalised.text
     for index in range(hit.first - 1, max(-1, hit.first - 7), -1):
-        token = tokens[index]
-        if token.boundary or _CLAUSE_BREAK.search(text[token.end : tokens[index + 1].start]):
+        token = doc.token(index)
+        if token.boundary or _CLAUSE_BREAK.search(text[token.end : doc.spans[index + 1][0]]):
             return False
         if token.fields[0] in settings.second_person:
             return True

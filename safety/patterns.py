@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from safety.normalise import fold_text
 
@@ -57,7 +58,7 @@ class Anchor:
 @dataclass(frozen=True)
 class CompiledPattern:
     source: str
-    regex: re.Pattern[str]
+    regex_text: str  # compiled on first use: ~700 patterns take about a second to compile
     anchor: Anchor | None  # None: try on every sentence
     # Every required part that is a plain word list: a sentence lacking any one of them
     # cannot match, so the regex is not even tried there (a cheap set test).
@@ -65,6 +66,10 @@ class CompiledPattern:
     # The words a match must start with (when the first part is a required word list):
     # the regex is then tried only at those tokens instead of scanned along the text.
     first: Anchor | None = None
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.regex_text)
 
 
 @dataclass
@@ -113,15 +118,27 @@ def _alternatives(words: list[str]) -> _Node:
     for word in words:
         if "-" in word:
             raise PatternError(f"{word!r}: write hyphenated words as separate words")
-    regexes: list[str] = []
     exact: set[str] = set()
     prefixes: list[str] = []
+    shared: list[str] = []  # words matched against any field: one alternation, one prefix
+    branches: list[str] = []  # surface-only words: a branch each
     for word in words:
         regex, anchor = _word_regex(word)
-        regexes.append(regex)
         exact |= anchor.words
         prefixes.extend(anchor.prefixes)
-    regex = regexes[0] if len(regexes) == 1 else "(?:" + "|".join(regexes) + ")"
+        if word.startswith("="):
+            branches.append(regex)
+        elif word.endswith("*"):
+            shared.append(re.escape(word[:-1]) + r"[^ /]*")
+        else:
+            shared.append(re.escape(word))
+    if shared:
+        # Longest first, so "killing" is tried before "kill" (both are still correct:
+        # the field must end at "/" or " ").
+        shared.sort(key=len, reverse=True)
+        body = shared[0] if len(shared) == 1 else "(?:" + "|".join(shared) + ")"
+        branches.insert(0, _FIELD_PREFIX + body + _FIELD_SUFFIX)
+    regex = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return _Node(regex, Anchor(frozenset(exact), tuple(prefixes)))
 
 
@@ -226,10 +243,10 @@ def compile_pattern(source: str, macros: Mapping[str, str] | None = None) -> Com
     node = parser.sequence(())
     if parser.peek() is not None:
         raise parser.error(f"unexpected {parser.peek()!r}")
-    try:
-        regex = re.compile("(?<= )" + node.regex)
-    except re.error as exc:  # pragma: no cover - the grammar only emits valid regexes
-        raise PatternError(f"{exc} in pattern {source!r}") from exc
     return CompiledPattern(
-        source=source, regex=regex, anchor=node.anchor, requires=node.requires, first=node.first
+        source=source,
+        regex_text="(?<= )" + node.regex,
+        anchor=node.anchor,
+        requires=node.requires,
+        first=node.first,
     )

@@ -15,6 +15,7 @@ from functools import cache
 from safety._data import PACKAGE_DIR
 from safety.analysis import Document, analyse
 from safety.decide import decide
+from safety.detectors.base import PatternDetector
 from safety.detectors.registry import all_detectors, detect
 from safety.helplines import helplines, select_helplines
 from safety.language import Detection, detect_language
@@ -122,6 +123,10 @@ def warm_up() -> None:
     """Load every table now (about half a second) instead of on the first messages."""
     for detector in all_detectors():
         detector.detect(analyse("warm up"))
+        if isinstance(detector, PatternDetector):
+            for rule in detector.rules:
+                for pattern in rule.patterns:
+                    pattern.regex  # noqa: B018 - compile now rather than on first use
     helplines()
     screen("I want to die", locale="en-GB")
     screen("хочу умереть", locale="ru")

@@ -177,6 +177,7 @@ class RuleSet:
         self._by_word = {k: tuple(v) for k, v in by_word.items()}
         self._by_head = {k: tuple(v) for k, v in by_head.items()}
         self._always = tuple(always)
+        self._anchor_words = frozenset(self._by_word)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -185,12 +186,12 @@ class RuleSet:
     def _candidates(self, words: frozenset[str]) -> list[_Entry]:
         found: dict[int, _Entry] = {}
         by_word, by_head = self._by_word, self._by_head
-        for word in words:
-            entries = by_word.get(word)
-            if entries:
-                for entry in entries:
-                    found[id(entry[2])] = entry
-            if by_head:
+        # Set intersection in C first: most words of a sentence anchor nothing.
+        for word in words & self._anchor_words:
+            for entry in by_word[word]:
+                found[id(entry[2])] = entry
+        if by_head:
+            for word in words:
                 heads = by_head.get(word[:_HEAD])
                 if heads:
                     for prefix, entry in heads:
@@ -199,7 +200,14 @@ class RuleSet:
         for entry in self._always:
             found[id(entry[2])] = entry
         # All plain-word requirements must be present in the sentence.
-        return [e for e in found.values() if all(not req.isdisjoint(words) for req in e[2].requires)]
+        kept: list[_Entry] = []
+        for entry in found.values():
+            for requirement in entry[2].requires:
+                if requirement.isdisjoint(words):
+                    break
+            else:
+                kept.append(entry)
+        return kept
 
     def find(self, doc: Document, only_sentences: frozenset[int] | None = None) -> list[Hit]:
         """Hits in ``doc`` (optionally only in the sentences numbered ``only_sentences``)."""
@@ -251,7 +259,7 @@ def _matches(
     """Matches of ``pattern`` starting in ``sentence``.
 
     When the pattern starts with a required word list, the regex is tried only at the
-    tokens carrying one of those words (a dict lookup finds them); otherwise it scans.
+    tokens carrying one of those words; otherwise it scans the sentence.
     """
     regex = pattern.regex
     first = pattern.first
@@ -261,17 +269,14 @@ def _matches(
                 return
             yield match
         return
-    starts: set[int] = set()
-    lo, hi = sentence.first, sentence.last
-    for word in first.words:
-        for index in doc.positions.get(word, ()):
-            if lo <= index <= hi:
-                starts.add(index)
-    if first.prefixes:
-        for index in range(lo, hi + 1):
-            if any(f.startswith(p) for f in doc.tokens[index].fields for p in first.prefixes):
-                starts.add(index)
-    for index in sorted(starts):
+    words, prefixes = first.words, first.prefixes
+    pieces = doc.pieces
+    for index in range(sentence.first, sentence.last + 1):
+        piece = pieces[index]
+        if words.isdisjoint(piece) and not (
+            prefixes and any(f.startswith(p) for f in piece for p in prefixes)
+        ):
+            continue
         found = regex.match(doc.stream, doc.token_starts[index], window_end)
         if found is not None:
             yield found

@@ -41,3 +41,17 @@ def test_anchor_is_a_required_word() -> None:
 def test_errors(bad: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern(bad)
+
+
+def test_every_pattern_in_the_yaml_compiles() -> None:
+    from safety.detectors.base import PatternDetector
+    from safety.detectors.registry import all_detectors
+
+    count = 0
+    for detector in all_detectors():
+        if isinstance(detector, PatternDetector):
+            for rule in detector.rules:
+                for pattern in rule.patterns:
+                    assert pattern.regex.pattern.startswith("(?<= )")
+                    count += 1
+    assert count > 300
