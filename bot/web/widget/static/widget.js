@@ -325,28 +325,34 @@
     return bubble;
   }
 
+  function quickReplies(buttons) {
+    const group = el('div', { class: 'mlw-quick', role: 'group', 'aria-label': t().quick });
+    for (const button of buttons) {
+      const quick = el('button', { type: 'button', class: 'mlw-quick-button', text: button.title || button.payload });
+      quick.addEventListener('click', () => {
+        send(button.payload, button.title);
+        input.focus(); // the button is gone now: keep keyboard users in the widget
+      });
+      group.append(quick);
+    }
+    return group;
+  }
+
+  // Returns the first new node (or null when the replies were already shown).
   function botMessages(id, replies, withButtons) {
     const entry = state.rendered.get(id);
-    if (entry && entry.answered) return; // already shown (a replay after a reconnect)
+    if (entry && entry.answered) return null; // already shown (a replay after a reconnect)
     const nodes = [];
+    const buttons = [];
     for (const reply of replies) {
       const message = el('div', { class: 'mlw-msg mlw-msg--bot', 'data-reply-to': id });
       message.append(el('span', { class: 'mlw-sr', text: t().bot + ' ' }));
       if (reply.text) message.append(el('p', { class: 'mlw-text', text: reply.text }));
       nodes.push(message);
-      if (withButtons && reply.buttons && reply.buttons.length) {
-        const group = el('div', { class: 'mlw-quick', role: 'group', 'aria-label': t().quick });
-        for (const button of reply.buttons) {
-          const quick = el('button', { type: 'button', class: 'mlw-quick-button', text: button.title || button.payload });
-          quick.addEventListener('click', () => {
-            send(button.payload, button.title);
-            input.focus(); // the button is gone now: keep keyboard users in the widget
-          });
-          group.append(quick);
-        }
-        nodes.push(group);
-      }
+      if (reply.buttons) buttons.push(...reply.buttons);
     }
+    // Quick replies after the whole answer (the first-reply notice may follow the question).
+    if (withButtons && buttons.length) nodes.push(quickReplies(buttons));
     // Replies go right after their own message and its earlier replies, keeping order
     // even when a history sync and a live answer race.
     let anchor = entry ? entry.bubble : null;
@@ -360,6 +366,18 @@
       entry.bubble.note.textContent = '';
       entry.bubble.classList.remove('mlw-msg--pending', 'mlw-msg--failed');
     }
+    return nodes[0] || null;
+  }
+
+  // Show a new answer from its start (a crisis reply is long: its first lines matter
+  // most), or the end of the log when the whole answer fits.
+  function reveal(node) {
+    if (!node) return scrollToEnd();
+    const top = Math.max(0, node.offsetTop - 8);
+    log.scrollTo({
+      top: Math.min(top, log.scrollHeight - log.clientHeight),
+      behavior: reducedMotion.matches ? 'auto' : 'smooth',
+    });
   }
 
   function renderHistory(turns) {
@@ -513,7 +531,8 @@
           // A history sync may have shown these replies (and their buttons) already.
           if (!entry || !entry.answered) {
             clearQuickReplies();
-            botMessages(item.id, outcome.turn.replies, true);
+            typing.hidden = true;
+            reveal(botMessages(item.id, outcome.turn.replies, true));
           }
         } else {
           // Refused (e.g. too large): say so on the message and give the text back.
@@ -524,8 +543,8 @@
             input.value = item.text;
             updateHint();
           }
+          scrollToEnd();
         }
-        scrollToEnd();
       }
     } finally {
       typing.hidden = true;
