@@ -1,4 +1,12 @@
-"""Answer a treatment question from the knowledge snippets, always with a citation."""
+"""Answer a treatment question from the knowledge snippets, always with a citation.
+
+The knowledge base is the final judge of whether there is something to say: NLU routes
+topic questions here with their intent (a prior for the ranking), and also the messages
+it classed as out of scope or could not place, which are answered only when they use a
+term of the domain (PTSD, a therapy, a medicine) and a snippet explains them well;
+otherwise the reply says what the assistant can help with, or asks which topic is meant.
+Never a guess.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions._tracker import latest_intent, latest_text, reply_language
-from actions.knowledge import KnowledgeBase
+from actions.knowledge import Answer, KnowledgeBase
+
+# Intents whose messages NLU did not recognise as a treatment question, and the reply
+# used when the knowledge base has nothing confident to say either.
+_UNPLACED = {"out_of_scope": "utter_out_of_scope", "nlu_fallback": "utter_clarify"}
+
+
+def _answer(knowledge: KnowledgeBase, question: str, lang: str, intent: str | None, confidence: float) -> Answer | None:
+    if question.startswith("/"):
+        # A topic button ("/ask_ketamine"): no question text to rank by, so the
+        # topic's overview snippet.
+        return knowledge.overview(intent, lang) if intent else None
+    if intent in _UNPLACED:
+        ranked = knowledge.rank(question)
+        if not ranked or not ranked[0].in_domain:
+            return None
+        return knowledge.answer(question, lang=lang)
+    return knowledge.answer(question, lang=lang, intent=intent, intent_confidence=confidence)
 
 
 class ActionAnswerQuestion(Action):
@@ -20,19 +45,9 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         lang = reply_language(tracker)
         intent, confidence = latest_intent(tracker)
-        question = latest_text(tracker)
-        knowledge = KnowledgeBase.load()
-        if question.startswith("/"):
-            # A topic button ("/ask_ketamine"): there is no question text to rank by,
-            # so answer with the topic's overview snippet.
-            answer = knowledge.overview(intent, lang) if intent else None
-        else:
-            answer = knowledge.answer(
-                question, lang=lang, intent=intent, intent_confidence=confidence
-            )
+        answer = _answer(KnowledgeBase.load(), latest_text(tracker), lang, intent, confidence)
         if answer is None:
-            # Not confident: ask which topic is meant, never guess.
-            dispatcher.utter_message(response="utter_clarify")
+            dispatcher.utter_message(response=_UNPLACED.get(intent or "", "utter_clarify"))
             return []
         dispatcher.utter_message(text=answer.text)
         return []

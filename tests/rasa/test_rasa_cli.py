@@ -21,6 +21,9 @@ EXPECTED_WARNINGS = {
     "The intent 'safety_alert' is listed in the domain file, but is not found in the NLU training data.",
     "The intent 'safety_alert' is not used in any story or rule.",
     "The utterance 'utter_default' is not used in any story or rule.",
+    # Chosen by action_answer_question when the knowledge base has nothing confident.
+    "The utterance 'utter_out_of_scope' is not used in any story or rule.",
+    "The utterance 'utter_clarify' is not used in any story or rule.",
     "The utterance 'utter_safety' is not used in any story or rule.",
     "The utterance 'utter_safety_signpost' is not used in any story or rule.",
     "The utterance 'utter_session_notice' is not used in any story or rule.",

@@ -1,0 +1,78 @@
+"""The medical-advice patterns: personal dose/prescription/switch requests, and not more."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.advice import MedicalAdviceOverride, advice_rule
+
+ADVICE = [
+    "what dose of sertraline should I be on?",
+    "How many mg of quetiapine is right for sleep",
+    "Can I take 100mg of sertraline?",
+    "can you prescribe me something for the nightmares",
+    "I'd like to come off paroxetine, can I just stop?",
+    "should I switch from venlafaxine to sertraline",
+    "is it safe for me to take ketamine with my blood pressure pills?",
+    "I missed my dose this morning, what now",
+    "can I double my dose when it's bad",
+    "I want MDMA therapy, can you give me some?",
+    "какую дозу сертралина мне пить?",
+    "сколько мг кветиапина принимать на ночь",
+    "выпишите мне пароксетин",
+    "можно мне бросить антидепрессанты?",
+    "могу ли я перейти с сертралина на венлафаксин",
+    "безопасен ли кетамин для меня при давлении",
+    "я пропустил приём таблетки, что делать",
+    "можно ли пить алкоголь на антидепрессантах",
+]
+
+NOT_ADVICE = [
+    "how fast does ketamine work?",
+    "how often were ketamine injections given in the trials?",
+    "should I start with therapy or medication?",
+    "can I combine therapy and medication?",
+    "what is EMDR and how long does it take?",
+    "do antidepressants help with PTSD nightmares?",
+    "which drug classes were compared in the review?",
+    "how much does ketamine cost?",
+    "назначают ли кветиапин при птср",
+    "дай рецепт борща",
+    "как быстро действует сертралин",
+    "что лучше: терапия или таблетки?",
+    "сколько стоит один укол кетамина",
+    "можно ли вылечить птср без лекарств",
+]
+
+
+@pytest.mark.parametrize("text", ADVICE)
+def test_personal_medicine_requests_match(text):
+    assert advice_rule(text) is not None
+
+
+@pytest.mark.parametrize("text", NOT_ADVICE)
+def test_information_questions_do_not_match(text):
+    assert advice_rule(text) is None
+
+
+def test_override_sets_the_intent_and_says_which_rule():
+    component = MedicalAdviceOverride()
+    message = Message(data={TEXT: "how many mg of sertraline should I take"})
+    message.set(INTENT, {"name": "ask_medication", "confidence": 0.97})
+    message.set("intent_ranking", [{"name": "ask_medication", "confidence": 0.97}])
+    (out,) = component.process([message])
+    assert out.get(INTENT) == {"name": "ask_medical_advice", "confidence": 1.0}
+    # Alone in the ranking, so FallbackClassifier's ambiguity check cannot undo it.
+    assert out.get("intent_ranking") == [{"name": "ask_medical_advice", "confidence": 1.0}]
+    assert out.get("advice_rule").startswith("en:")
+
+
+def test_override_leaves_other_messages_alone():
+    component = MedicalAdviceOverride()
+    message = Message(data={TEXT: "how fast does ketamine work?"})
+    message.set(INTENT, {"name": "ask_ketamine", "confidence": 0.97})
+    (out,) = component.process([message])
+    assert out.get(INTENT)["name"] == "ask_ketamine"
+    assert out.get("advice_rule") is None
