@@ -37,7 +37,8 @@ def setup(app: web.Application, settings: Settings) -> None:
 
     app.router.add_routes([pages.demo_page_handler(), *api.routes()])
     app.router.add_static("/widget/", STATIC_DIR, show_index=False, follow_symlinks=False)
-    app.on_response_prepare.append(security.add_security_headers)
+    # aiohttp 3.9 types Signal.append oddly; the handler has the documented signature.
+    app.on_response_prepare.append(security.add_security_headers)  # type: ignore[arg-type]
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         app[api.SECRET_KEY] = identity.load_secret(settings)

@@ -133,7 +133,7 @@ def _make_engine(url: str) -> Engine:
             os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     engine = sa.create_engine(parsed, future=True, connect_args={"timeout": 15})
 
-    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "connect")  # type: ignore[untyped-decorator]
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
