@@ -66,6 +66,15 @@ async def test_session_sets_a_signed_httponly_strict_cookie(client):
     assert "GB" in body["countries"]["UK"] and "DE" in body["countries"]["EU"]
 
 
+async def test_cookie_is_secure_behind_an_https_proxy(client):
+    response = await client.post(
+        "/api/chat/session", json={}, headers={**HEADERS, "X-Forwarded-Proto": "https"}
+    )
+    assert "Secure" in response.headers["Set-Cookie"]
+    plain = await client.post("/api/chat/session", json={}, headers=HEADERS)
+    assert "Secure" not in plain.headers["Set-Cookie"]  # plain HTTP (local runs) still works
+
+
 async def test_sender_id_is_issued_by_the_server_not_the_client(client, fake_rasa):
     fake, _ = fake_rasa
     await start(client)

@@ -97,7 +97,9 @@ def _set_cookie(request: web.Request, response: web.Response, conversation_id: s
         path="/api/chat/",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        # Behind a TLS-terminating proxy the app sees plain HTTP; trusting the proxy's
+        # header here can only make the cookie stricter, so a forged one harms nobody.
+        secure=request.secure or request.headers.get("X-Forwarded-Proto") == "https",
     )
 
 
