@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 import warnings
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,9 +29,11 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBUserWarning
 
+import safety
 from bot.channels.telegram.conversation import Bridge
 from bot.channels.telegram.dialogue import DialogueStates
 from bot.channels.telegram.erasure import Eraser, audit_eraser
+from bot.channels.telegram.errors import describe_exception
 from bot.channels.telegram.handlers import register
 from bot.channels.telegram.memory import ChatMemory
 from bot.channels.telegram.polling import ALLOWED_UPDATES, Poller
@@ -128,6 +131,16 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
     return stop.is_set()
 
 
+def _warm_up_safety() -> float:
+    """Load the screen's data now, not on the first message that needs the fail-safe."""
+    started = time.monotonic()
+    for sample, locale in (("hello", "en-GB"), ("здравствуйте", "ru")):
+        safety.compose_reply(safety.screen(sample, locale=locale))
+        where = safety.resolve_locale(locale)
+        safety.compose_unavailable(where.lang, where.region)
+    return time.monotonic() - started
+
+
 async def _initialize(application: Application, settings: Settings, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
     """getMe until it works. False: the token was rejected (or we were asked to stop)."""
     delay = 1.0
@@ -203,6 +216,13 @@ async def run(
     server: WebhookServer | None = None
     started = False
     try:
+        try:
+            took = await asyncio.to_thread(_warm_up_safety)
+            log.info("safety screen loaded in %.1fs", took)
+        except Exception as exc:
+            # Keep serving (Rasa screens too), but this is the fail-safe itself breaking.
+            log.critical("the safety screen fails (%s): the fail-safe may not work",
+                         describe_exception(exc))
         if not await _initialize(application, settings, stop):
             return 0 if stop.is_set() else 1
         await application.start()
