@@ -39,6 +39,7 @@ from safety.verdict import Level, Reason
 
 __all__ = ["Decision", "decide", "decide_version"]
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2014\u2013]|\s-\s")
 _DOWNGRADE_ROLES_HYPOTHETICAL = frozenset({"ideation", "self_harm", "third_person"})
 # Detectors whose hits are statements about oneself; a farewell ("you won't hear from me
@@ -64,6 +65,7 @@ class _Settings:
     negators: frozenset[str]
     breakers: frozenset[str]
     window: int
+    window_cyrillic: int
     markers: RuleSet
 
 
@@ -76,6 +78,7 @@ def _settings() -> _Settings:
         negators=frozenset(str(w) for w in data["negators"]),
         breakers=frozenset(str(w) for w in data["negation_breakers"]),
         window=int(data["negation_window"]),
+        window_cyrillic=int(data["negation_window_cyrillic"]),
         markers=RuleSet(("decide", rule) for rule in parse_rules(data, "safety/decide.yaml")),
     )
 
@@ -94,6 +97,8 @@ def _negated(doc: Document, hit: Hit, settings: _Settings) -> bool:
         if _CLAUSE_BREAK.search(gap):
             break  # "ne mogu bolshe, hochu umeret": the negation stays in its clause
         if any(field in settings.negators for field in token.fields):
+            if _CYRILLIC.match(token.fields[0]) and hit.first - index > settings.window_cyrillic:
+                continue
             following = doc.pieces[index + 1] if index + 1 < len(doc.pieces) else ()
             return not any(field in settings.breakers for field in following)
     return False
