@@ -1,9 +1,16 @@
-"""NLU component: requests for individual medical advice always get the decline.
+"""NLU component: the gate for individual medical advice.
 
-Placed after the intent classifier and before the FallbackClassifier. When the text
-matches one of the high-precision patterns in ``advice_patterns.yml`` (a personal dose,
-prescription, or starting/stopping/switching a medicine), the intent becomes
-``ask_medical_advice`` with full confidence, whatever the classifier guessed.
+Placed after the intent classifier and before the FallbackClassifier. Two jobs:
+
+1. When the text matches one of the high-precision patterns in ``advice_patterns.yml``
+   (a personal dose, prescription, or starting/stopping/switching a medicine), the
+   intent becomes ``ask_medical_advice`` with full confidence, whatever the classifier
+   guessed: every such request gets the decline.
+2. When the classifier alone says ``ask_medical_advice`` but the text neither matches a
+   pattern nor speaks in the first person ("is it ok to get ketamine from an online
+   shop?", "can you get PTSD from seeing an accident?"), it is a question about the
+   treatment, not a request for personal advice: the classifier's next intent is used,
+   so the knowledge base can answer it.
 """
 
 from __future__ import annotations
@@ -22,10 +29,15 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-__all__ = ["MedicalAdviceOverride", "advice_rule", "ADVICE_INTENT"]
+__all__ = ["MedicalAdviceGate", "advice_rule", "speaks_for_oneself", "ADVICE_INTENT"]
 
 ADVICE_INTENT = "ask_medical_advice"
 PATTERNS_FILE = Path(__file__).with_name("advice_patterns.yml")
+_FIRST_PERSON = re.compile(
+    r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself"
+    r"|я|мне|меня|мной|мой|моя|мое|мои|моих|моим|мою|моей|себе|сам|сама)\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +50,11 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(compiled)
 
 
+def speaks_for_oneself(text: str) -> bool:
+    """Whether the text is in the first person (EN/RU), as personal requests are."""
+    return bool(_FIRST_PERSON.search(text.replace("ё", "е").replace("’", "'")))
+
+
 def advice_rule(text: str) -> str | None:
     """The id of the first pattern that matches ``text`` (e.g. ``en:amount_in_mg``), or None."""
     folded = text.lower().replace("ё", "е")
@@ -48,7 +65,7 @@ def advice_rule(text: str) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class MedicalAdviceOverride(GraphComponent, IntentClassifier):
+class MedicalAdviceGate(GraphComponent, IntentClassifier):
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
@@ -64,18 +81,23 @@ class MedicalAdviceOverride(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> MedicalAdviceOverride:
+    ) -> MedicalAdviceGate:
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            rule = advice_rule(message.get(TEXT) or "")
-            if rule is None:
-                continue
-            intent = {"name": ADVICE_INTENT, "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            # Only the override in the ranking: with the classifier's runner-up left in,
-            # FallbackClassifier's ambiguity check would turn a sure match into a fallback.
-            message.set(INTENT_RANKING_KEY, [dict(intent)], add_to_output=True)
-            message.set("advice_rule", rule, add_to_output=True)
+            text = message.get(TEXT) or ""
+            rule = advice_rule(text)
+            if rule is not None:
+                intent = {"name": ADVICE_INTENT, "confidence": 1.0}
+                message.set(INTENT, intent, add_to_output=True)
+                # Only the override in the ranking: with the classifier's runner-up left
+                # in, FallbackClassifier's ambiguity check would undo a sure match.
+                message.set(INTENT_RANKING_KEY, [dict(intent)], add_to_output=True)
+                message.set("advice_rule", rule, add_to_output=True)
+            elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and not speaks_for_oneself(text):
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != ADVICE_INTENT]
+                if ranking:
+                    message.set(INTENT, dict(ranking[0]), add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.advice import MedicalAdviceOverride, advice_rule
+from bot.nlu.advice import MedicalAdviceGate, advice_rule
 
 ADVICE = [
     "what dose of sertraline should I be on?",
@@ -58,7 +58,7 @@ def test_information_questions_do_not_match(text):
 
 
 def test_override_sets_the_intent_and_says_which_rule():
-    component = MedicalAdviceOverride()
+    component = MedicalAdviceGate()
     message = Message(data={TEXT: "how many mg of sertraline should I take"})
     message.set(INTENT, {"name": "ask_medication", "confidence": 0.97})
     message.set("intent_ranking", [{"name": "ask_medication", "confidence": 0.97}])
@@ -70,9 +70,36 @@ def test_override_sets_the_intent_and_says_which_rule():
 
 
 def test_override_leaves_other_messages_alone():
-    component = MedicalAdviceOverride()
+    component = MedicalAdviceGate()
     message = Message(data={TEXT: "how fast does ketamine work?"})
     message.set(INTENT, {"name": "ask_ketamine", "confidence": 0.97})
     (out,) = component.process([message])
     assert out.get(INTENT)["name"] == "ask_ketamine"
     assert out.get("advice_rule") is None
+
+
+def _classified(text: str, ranking: list[tuple[str, float]]) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
+    message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking])
+    return message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["is it ok to get ketamine from an online shop?", "можно ли получить птср, если просто видел что-то страшное"],
+)
+def test_impersonal_questions_taken_for_advice_go_to_the_next_intent(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_ketamine", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_ketamine"
+    assert all(r["name"] != "ask_medical_advice" for r in out.get("intent_ranking"))
+
+
+@pytest.mark.parametrize(
+    "text", ["should I go on antidepressants?", "мне начинать пить антидепрессанты?", "I’m scared of my meds"]
+)
+def test_first_person_advice_requests_stay_declined(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medical_advice"
