@@ -15,6 +15,7 @@ For other features (GDPR erasure, retention jobs) there are two synchronous help
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from aiohttp import web
 from bot.settings import Settings
 
 __all__ = ["setup", "erase_conversation", "purge_expired", "STATIC_DIR"]
+
+logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _PURGE_EVERY_SECONDS = 6 * 3600
@@ -41,6 +44,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     app.on_response_prepare.append(security.add_security_headers)  # type: ignore[arg-type]
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        await asyncio.to_thread(_warm_up_safety)
         app[api.SECRET_KEY] = identity.load_secret(settings)
         store = await asyncio.to_thread(TranscriptStore.open, settings)
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
@@ -58,6 +62,19 @@ def setup(app: web.Application, settings: Settings) -> None:
             store.dispose()
 
     app.cleanup_ctx.append(lifetime)
+
+
+def _warm_up_safety() -> None:
+    """Load the screen's tables before serving: the first screen takes about a second,
+    and the bridge screens every message (and the fail-safe must answer quickly)."""
+    try:
+        import safety
+
+        safety.warm_up()
+    except Exception:  # noqa: BLE001 - the bridge copes without it; say so loudly
+        logger.critical(
+            "safety screen failed to load; the widget's fail-safe is degraded", exc_info=True
+        )
 
 
 def erase_conversation(sender_id: str, settings: Settings | None = None) -> int:
