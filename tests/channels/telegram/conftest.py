@@ -83,6 +83,8 @@ class FakeBotAPI:
         self.ignore_long_poll = False  # answer getUpdates at once, like a careless server
         self.ignore_offset = False  # keep returning confirmed updates, like a buggy server
         self.missing_methods: set[str] = set()  # answer these with 404
+        # method -> queued error answers (status, description, parameters), used first
+        self.fail_next: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1000
         self._next_message_id = 1
@@ -146,6 +148,15 @@ class FakeBotAPI:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
+        with self._lock:
+            queued = self.fail_next.get(method)
+            failure = queued.pop(0) if queued else None
+        if failure is not None:
+            status, description, parameters = failure
+            body = {"ok": False, "error_code": status, "description": description}
+            if parameters:
+                body["parameters"] = parameters
+            return web.json_response(body, status=status)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response(

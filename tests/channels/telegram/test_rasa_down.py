@@ -77,3 +77,16 @@ def test_empty_rasa_answer_is_never_silence(fake_api, launch, start_fake_rasa):
     assert fake_api.wait_sent(107)[0] == safety.compose_reply(
         safety.screen(EN_CRISIS, locale="en-GB")
     )
+
+
+def test_flood_control_and_a_server_error_do_not_lose_the_helplines(fake_api, launch):
+    launch(_closed_port_url())
+    fake_api.fail_next["sendMessage"] = [
+        (429, "Too Many Requests: retry after 1", {"retry_after": 1}),
+        (502, "Bad Gateway", {}),
+    ]
+    fake_api.push_text(108, EN_CRISIS, language_code="en-GB")
+    texts = fake_api.wait_sent(108, 3, timeout=20)  # two failed attempts, then delivered
+    assert texts[-1] == safety.compose_reply(safety.screen(EN_CRISIS, locale="en-GB"))
+    attempts = fake_api.calls_of("sendMessage")
+    assert attempts[1].at - attempts[0].at >= 0.9  # waited as Telegram asked

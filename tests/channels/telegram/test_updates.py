@@ -173,3 +173,22 @@ def test_webhook_secret_and_listen_address():
     for bad in ("8443", "host:", "host:99999", "host:x"):
         with pytest.raises(ValueError):
             parse_listen(bad)
+
+
+# --- log-safe exception descriptions ----------------------------------------------------------
+
+
+def test_exception_descriptions_name_type_and_place_but_never_the_message():
+    from telegram.error import BadRequest
+
+    from bot.channels.telegram.errors import describe_exception
+
+    try:
+        raise ValueError(f"could not handle {SECRET_TEXT!r}")
+    except ValueError as exc:
+        described = describe_exception(exc)
+    assert described.startswith("ValueError at test_updates.py:")
+    assert SECRET_TEXT not in described
+    assert describe_exception(
+        BadRequest("Message text is empty")
+    ) == "BadRequest('Message text is empty')"
