@@ -170,7 +170,9 @@ def _phrase_regex(cyrillic: bool) -> tuple[re.Pattern[str] | None, dict[str, tup
         targets[key] = target
         alternatives.append(r"[\W_]{1,3}".join(re.escape(w) for w in source))
     alternatives.sort(key=len, reverse=True)
-    regex = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+    # No lookbehind: a pattern that starts with the alternation lets the regex engine
+    # skip ahead by first letter; the word-start check is done on each match instead.
+    regex = re.compile(r"(?:" + "|".join(alternatives) + r")(?![^\W_])")
     return regex, targets
 
 
@@ -181,6 +183,9 @@ def _phrase_runs(norm: str, cyrillic: bool) -> dict[int, tuple[int, tuple[Piece,
         if regex is None:
             continue
         for match in regex.finditer(norm):
+            start = match.start()
+            if start and (norm[start - 1].isalnum()):
+                continue  # inside a word ("this house" is not "s h")
             key = " ".join(_WORDS.findall(match.group()))
             pieces = targets.get(key)
             if pieces is not None and match.start() not in runs:

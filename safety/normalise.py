@@ -36,7 +36,8 @@ _MIXED_WORD = re.compile(
     r"[^\W_]*(?:[a-z][^\W_]*[\u0400-\u04ff]|[\u0400-\u04ff][^\W_]*[a-z])[^\W_]*"
 )
 _LEET_CANDIDATE = re.compile(r"[0-9@$!|+]")
-_LEET_RUN = re.compile(r"[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
+# Starts only at the start of a run (the lookbehind), so a long text is scanned once.
+_LEET_RUN = re.compile(r"(?<![\w@$!|+])[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
 
 
 @dataclass(frozen=True)
