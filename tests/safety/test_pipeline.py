@@ -32,7 +32,7 @@ def test_import_is_fast_and_lazy() -> None:
         "if m in sys.modules))"
     )
     seconds, loaded = out.splitlines()
-    assert float(seconds) < 0.5
+    assert float(seconds) < 0.9  # "well under a second", with room for a busy CI machine
     assert loaded == "[]"
 
 
