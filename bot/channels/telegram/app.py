@@ -46,7 +46,7 @@ from bot.channels.telegram.webhook import WebhookServer, new_secret, parse_liste
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 
-__all__ = ["WebhookConfig", "build_application", "run", "api_host"]
+__all__ = ["WebhookConfig", "build_application", "run", "api_host", "normalise_api_url"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,21 @@ def api_host(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
 
 
+def normalise_api_url(url: str) -> str:
+    """TELEGRAM_API_URL as python-telegram-bot wants it: the token is appended directly.
+
+    "https://api.telegram.org/bot" is the documented form; a trailing slash, or a bare
+    server address without "/bot", would otherwise give ".../bot/TOKEN" or "hostTOKEN".
+    """
+    url = url.strip()
+    if "{token}" in url:
+        return url
+    url = url.rstrip("/")
+    if urlsplit(url).path in {"", "/"}:
+        url += "/bot"
+    return url
+
+
 def _file_url(base_url: str) -> str:
     # https://api.telegram.org/bot -> https://api.telegram.org/file/bot (same for a local server)
     return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
@@ -73,11 +88,12 @@ def _file_url(base_url: str) -> str:
 def build_application(
     settings: Settings, eraser: Eraser | None = None
 ) -> tuple[Application, Bridge]:  # type: ignore[type-arg]
+    api_url = normalise_api_url(settings.telegram_api_url)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_token)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(_file_url(settings.telegram_api_url))
+        .base_url(api_url)
+        .base_file_url(_file_url(api_url))
         .updater(None)
         .job_queue(None)  # not used; APScheduler is Rasa's pin, not PTB's
         .concurrent_updates(PerChatUpdateProcessor())

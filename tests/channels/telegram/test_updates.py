@@ -192,3 +192,20 @@ def test_exception_descriptions_name_type_and_place_but_never_the_message():
     assert describe_exception(
         BadRequest("Message text is empty")
     ) == "BadRequest('Message text is empty')"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("https://api.telegram.org/bot", "https://api.telegram.org/bot"),
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        ("http://proxy/tg/bot", "http://proxy/tg/bot"),
+        ("http://local/bot{token}/x", "http://local/bot{token}/x"),
+    ],
+)
+def test_api_url_forms(given, used):
+    from bot.channels.telegram.app import normalise_api_url
+
+    assert normalise_api_url(given) == used
