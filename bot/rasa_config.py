@@ -18,25 +18,8 @@ __all__ = ["tracker_store_config", "endpoints", "write_rasa_files"]
 
 
 def tracker_store_config(db_url: str) -> dict[str, Any]:
-    """Turn an SQLAlchemy URL into Rasa's SQLTrackerStore settings."""
-    parts = urlsplit(db_url)
-    dialect = parts.scheme.split("+")[0]
-    if dialect == "sqlite":
-        # sqlite:////abs/path -> path "/abs/path"; sqlite:///rel -> "rel"
-        return {"type": "SQL", "dialect": "sqlite", "db": parts.path[1:] if parts.path.startswith("//") else parts.path.lstrip("/")}
-    config: dict[str, Any] = {
-        "type": "SQL",
-        "dialect": parts.scheme,
-        "url": parts.hostname or "localhost",
-        "db": parts.path.lstrip("/") or "rasa",
-    }
-    if parts.port:
-        config["port"] = parts.port
-    if parts.username:
-        config["username"] = parts.username
-    if parts.password:
-        config["password"] = parts.password
-    return config
+    """The project's SQL tracker store, which never falls back to memory silently."""
+    return {"type": "bot.scale.tracker_store.ResilientSQLTrackerStore", "url": db_url}
 
 
 def endpoints(settings: Settings) -> dict[str, Any]:
@@ -48,13 +31,17 @@ def endpoints(settings: Settings) -> dict[str, Any]:
         "event_broker": {"type": "bot.audit.broker.AuditEventBroker", "url": settings.audit_db_url},
     }
     if settings.lock_store_url:
+        # Several replicas share a Redis lock store with atomic tickets (Rasa's own
+        # RedisLockStore issues them with a non-atomic read-modify-write).
         lock = urlsplit(settings.lock_store_url)
         config["lock_store"] = {
-            "type": "redis",
-            "url": lock.hostname or "localhost",
+            "type": "bot.scale.lock_store.AtomicRedisLockStore",
+            "host": lock.hostname or "localhost",
             "port": lock.port or 6379,
             "db": int(lock.path.lstrip("/") or 0),
         }
+        if lock.password:
+            config["lock_store"]["password"] = lock.password
     return config
 
 
@@ -63,6 +50,8 @@ def write_rasa_files(settings: Settings) -> tuple[Path, Path]:
     endpoints_file = settings.state_dir / "endpoints.yml"
     credentials_file = settings.state_dir / "credentials.yml"
     endpoints_file.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
-    # Only the REST channel: Telegram and the web widget are our own bridges that call it.
-    credentials_file.write_text(yaml.safe_dump({"rest": None}), encoding="utf-8")
+    # The REST channel (Telegram and the web widget are our own bridges that call it)
+    # and the health report at /webhooks/health/.
+    credentials = {"rest": None, "bot.rasa_health.HealthInput": None}
+    credentials_file.write_text(yaml.safe_dump(credentials), encoding="utf-8")
     return endpoints_file, credentials_file

@@ -161,8 +161,10 @@ class Stack:
                 # The HTTP API (tracker access, /model/parse, ...) stays off unless a token is set.
                 command += ["--enable-api", "--auth-token", s.rasa_auth_token]
             name = "rasa" if self.replicas == 1 else f"rasa:{port}"
+            # The health report answers 503 until the model is loaded and while the
+            # replica runs without the project's tracker store or audit broker.
             services.append(
-                Service(name, command, f"http://127.0.0.1:{port}/", logs / f"rasa-{port}.log", env)
+                Service(name, command, f"http://127.0.0.1:{port}/webhooks/health/", logs / f"rasa-{port}.log", env)
             )
         if self.with_web:
             services.append(
