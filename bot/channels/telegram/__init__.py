@@ -5,7 +5,8 @@ Modules, one job each:
 
 - ``cli``        command line and logging set-up
 - ``app``        builds the Application and runs it (polling or webhook), start to stop
-- ``handlers``   the update handlers (commands, text, buttons, everything else)
+- ``handlers``   routing of updates to small handlers (text, buttons, everything else)
+- ``commands``   /start /help /language /region /forget and their menus
 - ``conversation`` one text turn: rate limit, forward to Rasa, fail-safe, reply
 - ``rasa_bridge`` forwarding to Rasa with a deadline, and the fail-safe when it fails
 - ``sending``    delivering replies: split, keyboards, retries

@@ -12,9 +12,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.constants import ChatAction
+from telegram.ext import CallbackContext
 
 import safety
 from bot.channels.telegram import texts
@@ -31,7 +33,7 @@ from bot.channels.telegram.sending import ReplySender
 from bot.failsafe import failsafe_reply
 from bot.settings import Settings
 
-__all__ = ["Bridge", "sender_id"]
+__all__ = ["Bridge", "sender_id", "bridge_of", "who"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,19 @@ _TYPING_AFTER_SECONDS = 1.0
 
 def sender_id(chat_id: int) -> str:
     return f"telegram:{chat_id}"
+
+
+def bridge_of(context: CallbackContext[Any, Any, Any, Any]) -> Bridge:
+    """The Bridge of this Application (put in bot_data by handlers.register)."""
+    bridge: Bridge = context.application.bot_data["bridge"]
+    return bridge
+
+
+def who(update: Update) -> tuple[int, str | None]:
+    """(chat id, Telegram language_code of the sender): what every handler needs."""
+    assert update.effective_chat is not None  # the handlers' filters guarantee a chat
+    user = update.effective_user
+    return update.effective_chat.id, user.language_code if user else None
 
 
 @dataclass
