@@ -209,3 +209,58 @@ def test_api_url_forms(given, used):
     from bot.channels.telegram.app import normalise_api_url
 
     assert normalise_api_url(given) == used
+
+
+# --- the central error handler and the last resort -----------------------------------------------
+
+
+class _Sender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, list]] = []
+
+    async def send_replies(self, chat_id: int, replies: list) -> bool:
+        self.sent.append((chat_id, replies))
+        return True
+
+
+async def test_error_handler_logs_safely_and_still_answers_the_user(caplog):
+    from types import SimpleNamespace
+
+    from bot.channels.telegram.errors import on_error
+    from bot.channels.telegram.memory import ChatMemory
+    from bot.channels.telegram.rasa_bridge import Outcome, Reply
+
+    sender = _Sender()
+    bridge = SimpleNamespace(
+        memory=ChatMemory(),
+        sender=sender,
+        locale=lambda chat_id, code: "ru",
+        last_resort=lambda text, locale, history: Outcome([Reply(f"fail-safe for {locale}")]),
+    )
+    try:
+        raise KeyError(SECRET_TEXT)
+    except KeyError as exc:
+        error = exc
+    context = SimpleNamespace(error=error, application=SimpleNamespace(bot_data={"bridge": bridge}))
+    with caplog.at_level(logging.DEBUG, logger="bot.channels.telegram.errors"):
+        await on_error(parse_update(good(text=SECRET_TEXT), BOT), context)
+    assert sender.sent == [(5, [Reply("fail-safe for ru")])]
+    records = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert records and all(SECRET_TEXT not in r.getMessage() for r in records)
+
+
+def test_last_resort_without_a_working_screen_still_answers(monkeypatch):
+    import dataclasses
+
+    from bot import settings as settings_module
+    from bot.channels.telegram import conversation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("screen broke")
+
+    monkeypatch.setattr(conversation, "failsafe_reply", broken)
+    fields = {f.name: None for f in dataclasses.fields(conversation.Bridge)}
+    bridge = conversation.Bridge(**{**fields, "settings": settings_module.load()})
+    outcome = bridge.last_resort("я больше не хочу жить", "ru", ())
+    assert outcome.path == "failsafe"
+    assert "экстренную службу" in outcome.replies[0].text
