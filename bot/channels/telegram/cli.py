@@ -46,7 +46,10 @@ def main(argv: list[str]) -> int:
         "--listen", metavar="HOST:PORT", help="webhook server address (default TELEGRAM_WEBHOOK_LISTEN)"
     )
     parser.add_argument(
-        "--verbose", action="store_true", help="debug logs of the bridge (never message text)"
+        "--verbose",
+        action="store_true",
+        help="debug logs of the bridge, with full tracebacks, which can quote message text: "
+        "for development, not with real patients",
     )
     args = parser.parse_args(argv)
     settings = settings_module.load()
