@@ -33,6 +33,10 @@ def _configure_logging(verbose: bool) -> None:
     # keep them off even with --verbose, which is for our own modules.
     logging.getLogger("telegram").setLevel(logging.INFO)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    from bot.channels.telegram.errors import RedactTelegramData
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactTelegramData())
 
 
 def main(argv: list[str]) -> int:

@@ -13,13 +13,13 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from telegram import Update
+from telegram import TelegramObject, Update
 from telegram.error import TelegramError
 
 if TYPE_CHECKING:
     from telegram.ext import ContextTypes
 
-__all__ = ["describe_exception", "on_error"]
+__all__ = ["describe_exception", "on_error", "RedactTelegramData"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,24 @@ def describe_exception(exc: BaseException, frames: int = 4) -> str:
         f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(tb[-frames:])
     )
     return f"{name} at {where}" if where else name
+
+
+class RedactTelegramData(logging.Filter):
+    """Last line of defence for python-telegram-bot's own log lines.
+
+    A few of them print whole updates or raw API data (e.g. "Error while building
+    CallbackContext for update %s" at CRITICAL). For records from the ``telegram``
+    loggers, arguments that are Telegram objects or raw JSON structures are replaced.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                "<redacted>" if isinstance(a, (TelegramObject, dict, list, tuple)) else a
+                for a in args
+            )
+        return True
 
 
 def update_ref(update: object) -> str:

@@ -264,3 +264,22 @@ def test_last_resort_without_a_working_screen_still_answers(monkeypatch):
     outcome = bridge.last_resort("я больше не хочу жить", "ru", ())
     assert outcome.path == "failsafe"
     assert "экстренную службу" in outcome.replies[0].text
+
+
+def test_telegram_library_log_lines_lose_their_update_arguments():
+    from bot.channels.telegram.errors import RedactTelegramData
+
+    update = parse_update(good(text=SECRET_TEXT), BOT)
+    record = logging.LogRecord(
+        "telegram.ext.Application", logging.CRITICAL, __file__, 1,
+        "Error while building CallbackContext for update %s", (update,), None,
+    )  # fmt: skip
+    assert RedactTelegramData().filter(record)
+    assert SECRET_TEXT not in record.getMessage()
+    raw = logging.LogRecord("telegram.Bot", logging.CRITICAL, __file__, 1,
+                            "Received data was %r", ([good(text=SECRET_TEXT)],), None)  # fmt: skip
+    RedactTelegramData().filter(raw)
+    assert SECRET_TEXT not in raw.getMessage()
+    ours = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "n=%s", (3,), None)
+    RedactTelegramData().filter(ours)
+    assert ours.getMessage() == "n=3"
