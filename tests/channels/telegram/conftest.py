@@ -82,6 +82,7 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.ignore_long_poll = False  # answer getUpdates at once, like a careless server
         self.ignore_offset = False  # keep returning confirmed updates, like a buggy server
+        self.minimal_results = False  # sendMessage answers {"message_id": n} and nothing else
         self.missing_methods: set[str] = set()  # answer these with 404
         # method -> queued error answers (status, description, parameters), used first
         self.fail_next: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
@@ -204,7 +205,8 @@ class FakeBotAPI:
         }
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
-        return self._message_result(params, text=params.get("text", ""))
+        result = self._message_result(params, text=params.get("text", ""))
+        return {"message_id": result["message_id"]} if self.minimal_results else result
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return self._message_result(params, text="(menu)")

@@ -86,3 +86,26 @@ def test_forget_erases_the_stored_conversation(stack, fake_api, bridge):
     done = fake_api.wait_sent(chat, sent + 2, timeout=60)[-1]
     assert "erased" in done
     assert _tracker_rows(stack, sender) == 0
+
+
+def test_a_minimal_bot_api_is_enough(stack, fake_api, launch):
+    """Only getMe, getUpdates, sendMessage (answering just a message_id) and setWebhook."""
+    fake_api.missing_methods |= {
+        "deleteWebhook", "sendChatAction", "answerCallbackQuery", "editMessageReplyMarkup"
+    }  # fmt: skip
+    fake_api.minimal_results = True
+    launch(stack.settings.rasa_url, settings=stack.settings)
+    fake_api.push_text(408, RU_CRISIS, language_code="ru")
+    fake_api.push_text(409, EN_CRISIS, language_code="en")
+    fake_api.push_text(410, "what is EMDR?", language_code="en")
+    fake_api.push_text(411, "что такое ДПДГ?", language_code="ru")
+    ru = fake_api.settle(408, quiet=1.5, timeout=60)
+    assert ru[0] == safety.compose_reply(safety.screen(RU_CRISIS, locale="ru"))
+    en = fake_api.settle(409, quiet=1.5, timeout=60)
+    assert en[0] == safety.compose_reply(safety.screen(EN_CRISIS, locale="en"))
+    assert "Source:" in fake_api.settle(410, quiet=1.5, timeout=60)[0]
+    assert "Источник" in fake_api.settle(411, quiet=1.5, timeout=60)[0]
+    # A message Telegram accepted is not sent again because its answer was unreadable.
+    for chat in (408, 409, 410, 411):
+        texts = fake_api.sent_texts(chat)
+        assert len(texts) == len(set(texts))
