@@ -16,6 +16,7 @@ as soon as Redis answers again.
 from __future__ import annotations
 
 import logging
+import random
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable
@@ -47,7 +48,9 @@ def health() -> dict[str, Any]:
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    MAX_RETRIES = 50
+    # Optimistic transactions retry while other holders change the same lock; give up
+    # (LockError) only after this long, which real traffic never comes near.
+    RETRY_SECONDS = 5.0
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         # Rasa builds custom lock stores as ``cls(endpoint_config=...)``.
@@ -89,7 +92,13 @@ class AtomicRedisLockStore(RedisLockStore):
     ) -> TicketLock | None:
         """Apply ``change`` to the stored lock in one transaction; None deletes it."""
         key = self.key_prefix + conversation_id
-        for _ in range(self.MAX_RETRIES):
+        deadline = time.monotonic() + self.RETRY_SECONDS
+        attempt = 0
+        while time.monotonic() < deadline:
+            if attempt:
+                # Jittered back-off so contending writers stop colliding.
+                time.sleep(random.uniform(0, min(0.001 * attempt, 0.02)))
+            attempt += 1
             with self.red.pipeline() as pipe:
                 try:
                     pipe.watch(key)
@@ -105,7 +114,7 @@ class AtomicRedisLockStore(RedisLockStore):
                     return updated
                 except redis.WatchError:
                     continue  # someone else changed it between WATCH and EXEC: retry
-        raise LockError(f"lock for a conversation kept changing ({self.MAX_RETRIES} retries)")
+        raise LockError(f"lock for a conversation kept changing for {self.RETRY_SECONDS}s")
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = DEFAULT_LOCK_LIFETIME) -> int:
         issued: list[int] = []

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -181,7 +181,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             self._outage(error)
             with self._lock:
                 cached = self._recent.get(sender_id)
-            return cached.copy() if cached is not None else None
+            return self._session_view(cached) if cached is not None else None
         self._recovered()
         return tracker
 
@@ -199,7 +199,11 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         sender = tracker.sender_id
         with self._lock:
             was_pending = sender in self._pending
-            published = self._published.get(sender, 0)
+            published = self._published.get(sender)
+            if published is None:
+                # Not pending: everything in the copy saved last was published then.
+                cached = self._recent.get(sender)
+                published = len(self._session_view(cached).events) if cached is not None else 0
         try:
             if not self._ensure_schema():
                 raise sa.exc.OperationalError("schema", {}, ConnectionError("not ready"))
@@ -219,6 +223,17 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             self._pending.pop(sender, None)
             self._published.pop(sender, None)
             self._remember(sender, tracker)
+
+    def _session_view(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """A copy holding only the latest session, as ``retrieve`` from the database
+        returns it: the database's event count since the session start is the diff, so
+        a tracker served from memory must be cut the same way."""
+        events = list(tracker.events)
+        start = max(
+            (i for i, e in enumerate(events) if isinstance(e, SessionStarted)), default=0
+        )
+        slots = self.domain.slots if self.domain else []
+        return DialogueStateTracker.from_events(tracker.sender_id, events[start:], slots)
 
     def _remember(self, sender: str, tracker: DialogueStateTracker) -> None:
         """Keep the latest tracker for serving during an outage (caller holds the lock).
