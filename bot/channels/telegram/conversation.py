@@ -24,7 +24,7 @@ from bot.channels.telegram.dialogue import DialogueStates
 from bot.channels.telegram.erasure import Eraser
 from bot.channels.telegram.errors import describe_exception
 from bot.channels.telegram.formatting import clean_text
-from bot.channels.telegram.locales import compose_locale, ui_language
+from bot.channels.telegram.locales import ChatPrefs, compose_locale, ui_language
 from bot.channels.telegram.memory import ChatMemory
 from bot.channels.telegram.prefs import PrefsStore
 from bot.channels.telegram.rasa_bridge import Outcome, RasaForwarder, Reply
@@ -74,7 +74,13 @@ class Bridge:
     # --- locale -------------------------------------------------------------------------
 
     def locale(self, chat_id: int, language_code: str | None) -> str | None:
-        return compose_locale(language_code, self.prefs.get(chat_id), self.settings.default_lang)
+        try:
+            prefs = self.prefs.get(chat_id)
+        except Exception as exc:
+            # A broken preferences file must not stop an answer: use Telegram's setting.
+            log.error("chat preferences unreadable (%s)", describe_exception(exc))
+            prefs = ChatPrefs()
+        return compose_locale(language_code, prefs, self.settings.default_lang)
 
     def resolve(self, chat_id: int, language_code: str | None, text: str = "") -> safety.Locale:
         return safety.resolve_locale(

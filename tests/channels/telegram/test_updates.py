@@ -283,3 +283,22 @@ def test_telegram_library_log_lines_lose_their_update_arguments():
     ours = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "n=%s", (3,), None)
     RedactTelegramData().filter(ours)
     assert ours.getMessage() == "n=3"
+
+
+def test_unreadable_preferences_fall_back_to_telegrams_language(caplog):
+    import dataclasses
+
+    from bot import settings as settings_module
+    from bot.channels.telegram import conversation
+
+    class BrokenPrefs:
+        def get(self, chat_id):
+            raise OSError("disk I/O error")
+
+    fields = {f.name: None for f in dataclasses.fields(conversation.Bridge)}
+    bridge = conversation.Bridge(
+        **{**fields, "settings": settings_module.load(), "prefs": BrokenPrefs()}
+    )
+    with caplog.at_level(logging.ERROR):
+        assert bridge.locale(5, "ru") == "ru"
+    assert "chat preferences unreadable (OSError" in caplog.text
