@@ -29,9 +29,6 @@ def _answer(knowledge: KnowledgeBase, question: str, lang: str, intent: str | No
         # topic's overview snippet.
         return knowledge.overview(intent, lang) if intent else None
     if intent in _UNPLACED:
-        ranked = knowledge.rank(question)
-        if not ranked or not ranked[0].in_domain:
-            return None
         return knowledge.answer(question, lang=lang)
     return knowledge.answer(question, lang=lang, intent=intent, intent_confidence=confidence)
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 _HERE = Path(__file__).resolve().parent
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +49,12 @@ def _script_of(question: str) -> str:
     """Which index to search: the question's own script, whatever the reply language."""
     cyrillic = len(_CYRILLIC.findall(question))
     return "ru" if cyrillic and cyrillic >= len(_LATIN.findall(question)) else "en"
+
+
+def _asking_sentence(question: str) -> str | None:
+    """The last sentence of a message of several sentences, or None for one sentence."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
+    return sentences[-1] if len(sentences) > 1 else None
 
 
 class KnowledgeBase:
@@ -118,14 +125,36 @@ class KnowledgeBase:
         intent_confidence: float = 0.0,
     ) -> Answer | None:
         lang = lang if lang in LANGUAGES else FALLBACK_LANG
+        # A message of several sentences usually tells a story and asks at the end
+        # ("My husband came back from deployment… Do soldiers often get PTSD?"): the
+        # asking sentence alone is tried first, then the whole message.
+        picked = None
+        focus = _asking_sentence(question)
+        if focus:
+            picked = self._pick(focus, intent, intent_confidence)
+        if picked is None:
+            picked = self._pick(question, intent, intent_confidence)
+        if picked is None:
+            return None
+        best, others = picked
+        chosen = [self._snippets[best.snippet_id], *self._companion(best, others, lang)]
+        sources = [self._sources[sid] for sid in dict.fromkeys(s.source for s in chosen)]
+        return compose(chosen, sources, lang, round(best.coverage, 3))
+
+    def _pick(
+        self, question: str, intent: str | None, intent_confidence: float
+    ) -> tuple[Ranked, list[Ranked]] | None:
+        """The best candidate and the rest, or None when the best does not explain enough."""
         ranked = self.rank(question, intent, intent_confidence)
         if not ranked:
             return None
         best = ranked[0]
         best_snippet = self._snippets[best.snippet_id]
         on_intent = bool(self._boost_topics(intent, intent_confidence) & set(best_snippet.topics))
-        if on_intent:
+        if on_intent and best.in_domain:
             needed = self._settings.min_coverage_with_intent
+        elif on_intent:
+            needed = self._settings.min_coverage_with_intent_outside
         elif best.in_domain:
             needed = self._settings.min_coverage_in_domain
         else:
@@ -136,9 +165,11 @@ class KnowledgeBase:
         )
         if best.coverage < needed:
             return None
-        chosen = [best_snippet, *self._companion(best, ranked[1:], lang)]
-        sources = [self._sources[sid] for sid in dict.fromkeys(s.source for s in chosen)]
-        return compose(chosen, sources, lang, round(best.coverage, 3))
+        if not (on_intent or best.in_domain) and best.matched < self._settings.min_matched_outside:
+            # Without a confident intent or a term of the domain, one shared word is too
+            # thin ("how do I fix my car" / "car accidents").
+            return None
+        return best, ranked[1:]
 
     def _boost_topics(self, intent: str | None, confidence: float) -> frozenset[str]:
         if not intent or confidence < self._settings.min_intent_confidence:

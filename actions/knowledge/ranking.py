@@ -54,6 +54,8 @@ class RankingSettings:
     min_coverage: float
     min_coverage_in_domain: float
     min_coverage_with_intent: float
+    min_coverage_with_intent_outside: float
+    min_matched_outside: int
     min_intent_confidence: float
     second_snippet_ratio: float
 
@@ -72,6 +74,7 @@ class Ranked:
     score: float  # orders the candidates (see the module docstring)
     coverage: float  # 0..1: share of the question's weight (IDF) found in the snippet
     in_domain: bool = False  # the question uses a term of the domain (PTSD, therapy, drugs)
+    matched: int = 0  # how many of the question's words the snippet explains
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
@@ -207,7 +210,8 @@ class SnippetIndex:
             bm25 = sum(self._idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in query if t in tf)
             if bm25 <= 0:
                 continue
-            coverage = sum(self._explained(w, tf) for w in words) / total_weight
+            explained = [self._explained(w, tf) for w in words]
+            coverage = sum(explained) / total_weight
             # BM25 alone favours a snippet that repeats one common word; weighing it by
             # how much of the question the snippet explains prefers the fuller match.
             score = bm25 * coverage**self.settings.coverage_exponent
@@ -218,7 +222,8 @@ class SnippetIndex:
                 score *= 1 + self.settings.named_topic_boost
             if boost and self._topics[i] & boost_topics:
                 score *= 1 + boost
-            scored.append(Ranked(self._ids[i], score, coverage, in_domain))
+            matched = sum(1 for e in explained if e > 0)
+            scored.append(Ranked(self._ids[i], score, coverage, in_domain, matched))
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
 

@@ -39,8 +39,10 @@ _CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens; hyphens and punctuation split words ("TF-CBT" -> tf, cbt)."""
-    return [t.replace("ё", "е") for t in _TOKEN_RE.findall(text.lower())]
+    """Lower-cased word tokens; hyphens and punctuation split words ("TF-CBT" -> tf, cbt).
+    A per cent sign is a word ("39%" -> 39, percent), as questions write it out."""
+    text = text.lower().replace("%", " percent ")
+    return [t.replace("ё", "е") for t in _TOKEN_RE.findall(text)]
 
 
 def is_cyrillic(token: str) -> bool:
@@ -72,6 +74,24 @@ def _aliases() -> dict[str, str]:
                 raise ValueError(f"aliases.yml: {variant!r} must be a single word")
             mapping[parts[0]] = canonical
     return mapping
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """first lemma -> ((lemma sequence, canonical term), ...), longest sequence first.
+
+    Several words that together mean one thing ("kick in", "open question", "через
+    сколько") become one term, matched on lemmas before stop words are dropped, so
+    phrases made of stop words ("don't know") count too.
+    """
+    found: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for canonical, variants in (_load_yaml("aliases.yml").get("phrases") or {}).items():
+        for variant in variants or []:
+            seq = tuple(lemma(t) for t in tokens(str(variant)))
+            if len(seq) < 2:
+                raise ValueError(f"aliases.yml: phrase {variant!r} needs two words or more")
+            found.setdefault(seq[0], []).append((seq, str(canonical)))
+    return {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in found.items()}
 
 
 @lru_cache(maxsize=1)
@@ -147,15 +167,24 @@ def lemma(token: str) -> str:
 
 
 def content_lemmas(text: str) -> list[str]:
-    """Lemmas of the words that carry meaning (stop words removed), in order."""
+    """Lemmas of the words that carry meaning (stop words removed, phrases joined), in order."""
     stop = _stopwords()
+    phrases = _phrases()
+    toks = tokens(text)
+    lems = [lemma(t) for t in toks]
     out = []
-    for tok in tokens(text):
-        if tok in stop:
-            continue
-        lem = lemma(tok)
-        if lem not in stop:
-            out.append(lem)
+    i = 0
+    while i < len(toks):
+        for seq, canonical in phrases.get(lems[i], ()):
+            if tuple(lems[i : i + len(seq)]) == seq:
+                if canonical != "_":
+                    out.append(canonical)
+                i += len(seq)
+                break
+        else:
+            if toks[i] not in stop and lems[i] not in stop:
+                out.append(lems[i])
+            i += 1
     return out
 
 

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 HELD_OUT = "answers.jsonl"
 DEV = "answers_dev.jsonl"
+DEV2 = "answers_dev2.jsonl"
 
 
 def read_cases(name: str) -> list[dict]:
@@ -26,7 +27,7 @@ def _kind(case: dict) -> str:
     return "answer" if case["expect"].get("snippets") else case["expect"]["kind"]
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV])
+@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2])
 def test_cases_are_well_formed(name: str, kb: KnowledgeBase) -> None:
     cases = read_cases(name)
     ids = [c["id"] for c in cases]
@@ -72,7 +73,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV])
+@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2])
 def test_no_eval_question_is_in_nlu_data_or_hints(name: str) -> None:
     training = {_normalise(t) for t in _training_texts()}
     copied = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in training]
@@ -85,8 +86,9 @@ def test_the_check_would_catch_a_copy() -> None:
 
 def test_dev_and_held_out_sets_do_not_share_questions() -> None:
     held_out = {_normalise(c["question"]) for c in read_cases(HELD_OUT)}
-    dev = {_normalise(c["question"]) for c in read_cases(DEV)}
-    assert held_out.isdisjoint(dev)
+    for name in (DEV, DEV2):
+        dev = {_normalise(c["question"]) for c in read_cases(name)}
+        assert held_out.isdisjoint(dev), name
 
 
 def test_eval_readme_exists() -> None:
