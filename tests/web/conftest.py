@@ -71,6 +71,8 @@ def widget_settings(state_dir: Path, rasa_url: str, **overrides: Any) -> Setting
         rasa_url=rasa_url,
         web_secret="unit-test-secret-0123456789abcdef",
         web_db_url="",
+        # The fail-safe turns go to the audit record: keep it in the test's directory.
+        audit_db_url=f"sqlite:///{state_dir / 'audit.db'}",
         rasa_timeout_seconds=2.0,
         default_region="UK",
     )

@@ -7,13 +7,17 @@ library from safety/helplines.yaml. Crisis messages are never rate limited.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 import uuid
 
 import pytest
 
 import safety
+from bot.audit import cli as audit_cli
 from bot.web.widget import texts
+from bot.web.widget.api import BRIDGE_KEY
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -152,3 +156,23 @@ def test_region_picker_countries_match_the_safety_regions():
     for country in EU_EEA_COUNTRIES:
         assert safety.resolve_locale(f"en-{country}").region == "EU", country
     assert len(set(EU_EEA_COUNTRIES)) == len(EU_EEA_COUNTRIES)
+
+
+async def test_fail_safe_turns_are_in_the_audit_record(make_client, monkeypatch, capsys):
+    """Rasa's event broker never sees a turn the widget answered itself: it is audited here."""
+    client = await make_client(f"http://127.0.0.1:{closed_port()}", rasa_timeout_seconds=1.0)
+    await start(client)
+    replies = await replies_to(client, CRISIS, "en-GB")
+    bridge = client.server.app[BRIDGE_KEY]
+    assert await asyncio.to_thread(bridge.audit.flush, 10)
+
+    monkeypatch.setenv("AUDIT_DB_URL", client.settings.audit_db_url)
+    monkeypatch.setenv("BOT_STATE_DIR", str(client.settings.state_dir))
+    capsys.readouterr()
+    assert audit_cli.main(["export", "--format", "jsonl", "--unredacted"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    users = [r for r in rows if r["role"] == "user"]
+    bots = [r for r in rows if r["role"] == "bot"]
+    assert [u["text"] for u in users] == [CRISIS]
+    assert users[0]["level"] == "crisis" and users[0]["channel"] == "web"
+    assert [b["text"] for b in bots] == replies

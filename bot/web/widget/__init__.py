@@ -48,7 +48,10 @@ def setup(app: web.Application, settings: Settings) -> None:
         app[api.SECRET_KEY] = identity.load_secret(settings)
         store = await asyncio.to_thread(TranscriptStore.open, settings)
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
-        bridge = ChatBridge(settings, store, rasa)
+        from bot.audit.channel import ChannelAudit
+
+        audit = await asyncio.to_thread(ChannelAudit, settings)
+        bridge = ChatBridge(settings, store, rasa, audit=audit)
         app[api.BRIDGE_KEY] = bridge
         purge = asyncio.create_task(
             run_periodically(bridge.purge_expired, _PURGE_EVERY_SECONDS, "widget retention purge")
@@ -59,6 +62,7 @@ def setup(app: web.Application, settings: Settings) -> None:
             purge.cancel()
             await bridge.drain()
             await rasa.aclose()
+            await asyncio.to_thread(audit.close)
             store.dispose()
 
     app.cleanup_ctx.append(lifetime)

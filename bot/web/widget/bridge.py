@@ -73,8 +73,11 @@ class ChatBridge:
         rasa: RasaClient,
         limiter: RateLimiter | None = None,
         max_chars: int = MAX_CHARS,
+        audit: Any = None,
     ) -> None:
         self.settings = settings
+        # bot.audit.channel.ChannelAudit: records the turns answered without Rasa.
+        self.audit = audit
         self.store = store
         self.rasa = rasa
         self.limiter = limiter or RateLimiter(RATE_LIMIT, RATE_WINDOW_SECONDS)
@@ -147,6 +150,12 @@ class ChatBridge:
                 source=source,
             )
             await self.db(self.store.add_turn, conversation_id, turn)
+            if source != "rasa" and self.audit is not None:
+                # Rasa's event broker never saw this turn: the audit record gets it here.
+                await self.db(
+                    self.audit.record, f"web:{conversation_id}", "web", locale, text, verdict,
+                    [r.text for r in replies if r.text], source,
+                )
             return Outcome(turn, replayed=False)
 
     def _screen(self, text: str, locale: str | None, history: Sequence[str]) -> Any:
