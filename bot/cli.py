@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import signal
 import sys
 import time
@@ -91,6 +92,10 @@ def _cmd_web(args: argparse.Namespace) -> int:
 
     from bot.web.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiohttp's access log lines carry query strings (audit search filters are health
+    # data); keep them out of the INFO log.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     settings = settings_module.load()
     web.run_app(create_app(settings), host=args.host, port=args.port or settings.web_port, print=None)
     return 0
