@@ -74,6 +74,37 @@ class Service:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def warm_up_action_server(url: str) -> None:
+    """Ask the action server to answer one question nobody sees: it loads the knowledge
+    base (lemma tables, indexes) now instead of on a patient's first question."""
+    import json
+
+    call = {
+        "next_action": "action_answer_question",
+        "sender_id": "warm-up",
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": "warm-up",
+            "slots": {"lang": "en"},
+            "latest_message": {"text": "what is ptsd", "intent": {"name": "ask_ptsd", "confidence": 1.0}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+    }
+    request = urllib.request.Request(
+        url, json.dumps(call).encode(), {"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - loopback only
+            pass
+    except (urllib.error.URLError, OSError):
+        pass  # a slow first answer is not a reason to stop start-up
+
+
 def wait_for_http(
     url: str, timeout: float, alive: Callable[[], bool] = lambda: True, progress: bool = False
 ) -> None:
@@ -201,6 +232,8 @@ class Stack:
                     wait_for_http(
                         service.health_url, service.startup_timeout, service.alive, progress
                     )
+                if service.name == "action server":
+                    warm_up_action_server(self.settings.action_url)
                 elif progress:
                     print(" started", flush=True)
         except StartupError as exc:
