@@ -160,6 +160,9 @@ class Stack:
     def _env(self) -> dict[str, str]:
         env = rasa_env(self.settings)
         env.update(to_env(self.settings))
+        if self.replicas > 1:
+            # The channels spread conversations over every replica (sticky per sender).
+            env["RASA_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in self.rasa_ports)
         env.update(self.extra_env)
         return env
 
