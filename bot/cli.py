@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 import time
@@ -21,9 +22,30 @@ _DELEGATED = {
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.preflight import problems
     from bot.runner import Stack, StartupError
 
+    if args.profile:
+        os.environ["BOT_PROFILE"] = args.profile
     settings = settings_module.load()
+    found = problems(settings)
+    if found:
+        for problem in found:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    if args.replicas > 1 and not settings.lock_store_url:
+        print(
+            "error: several replicas need a shared lock store: set LOCK_STORE_URL "
+            "(e.g. redis://127.0.0.1:6379/1) or use --profile production",
+            file=sys.stderr,
+        )
+        return 1
+    if args.replicas > 1 and settings.tracker_db_url.startswith("sqlite"):
+        print(
+            "warning: several replicas on one SQLite tracker database work for local trials "
+            "only; use PostgreSQL (--profile production) for a real deployment",
+            file=sys.stderr,
+        )
     stack = Stack(settings, replicas=args.replicas, with_web=not args.no_web)
     stopping = False
 
@@ -116,6 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train if needed and start every process")
     run.add_argument("--replicas", type=int, default=1, help="Rasa servers on consecutive ports")
     run.add_argument("--no-web", action="store_true", help="do not start the web app on port 8080")
+    run.add_argument(
+        "--profile", choices=settings_module.PROFILES, default=None,
+        help="production: PostgreSQL tracker store and audit log, Redis lock store (see README)",
+    )
     run.set_defaults(func=_cmd_run)
 
     train = sub.add_parser("train", help="train the model if its inputs changed")

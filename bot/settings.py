@@ -83,10 +83,33 @@ class Settings:
         return self.state_dir / "rasa-cache"
 
 
+# Defaults of the production profile (BOT_PROFILE=production or `run --profile production`):
+# the shared stores several replicas need. Set the URLs explicitly for a real deployment;
+# these point at the local PostgreSQL and Redis for trials on one machine.
+PRODUCTION_DEFAULTS = {
+    "TRACKER_DB_URL": "postgresql://postgres@127.0.0.1:5432/test",
+    "AUDIT_DB_URL": "postgresql://postgres@127.0.0.1:5432/test",
+    "LOCK_STORE_URL": "redis://127.0.0.1:6379/1",
+}
+PROFILES = ("local", "production")
+
+
+def profile() -> str:
+    name = _env("BOT_PROFILE", "local").lower()
+    if name not in PROFILES:
+        raise SystemExit(f"error: BOT_PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
+    return name
+
+
 def load() -> Settings:
     state_dir = Path(_env("BOT_STATE_DIR", str(PROJECT_ROOT / "var"))).resolve()
     rasa_port = _int("RASA_PORT", 5005)
     action_port = _int("ACTION_PORT", 5055)
+    production = profile() == "production"
+
+    def store(name: str, local_default: str) -> str:
+        return _env(name, PRODUCTION_DEFAULTS[name] if production else local_default)
+
     return Settings(
         state_dir=state_dir,
         rasa_port=rasa_port,
@@ -95,9 +118,9 @@ def load() -> Settings:
         rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         action_url=_env("ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", "").strip(),
-        tracker_db_url=_env("TRACKER_DB_URL", f"sqlite:///{state_dir / 'tracker.db'}"),
-        audit_db_url=_env("AUDIT_DB_URL", f"sqlite:///{state_dir / 'audit.db'}"),
-        lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip(),
+        tracker_db_url=store("TRACKER_DB_URL", f"sqlite:///{state_dir / 'tracker.db'}"),
+        audit_db_url=store("AUDIT_DB_URL", f"sqlite:///{state_dir / 'audit.db'}"),
+        lock_store_url=store("LOCK_STORE_URL", ""),
         default_region=_env("BOT_DEFAULT_REGION", "UK").upper(),
         default_lang=_env("BOT_DEFAULT_LANG", "en").lower(),
         telegram_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
