@@ -13,8 +13,11 @@ Our own loop instead of ``Updater.start_polling`` because:
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from telegram import Bot
@@ -38,6 +41,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_
 POLL_TIMEOUT = 10  # seconds Telegram may hold a getUpdates request open
 _MIN_POLL_INTERVAL = 0.3  # if a server answers long polls at once, do not spin
 _MAX_BACKOFF = 30.0
+_SEEN_SIZE = 2000
 
 
 def _seconds(retry_after: Any) -> float:
@@ -58,6 +62,7 @@ class Poller:
         self._timeout = timeout
         self._allowed = allowed_updates or ALLOWED_UPDATES
         self._offset: int | None = None
+        self._seen: OrderedDict[int, str] = OrderedDict()  # update_id -> content digest
         self.polls = 0  # completed getUpdates calls (for tests and health)
 
     async def remove_webhook(self) -> None:
@@ -120,16 +125,42 @@ class Poller:
                 continue
             failures = 0
             self.polls += 1
+            raw = self._drop_repeats(raw)
             updates, highest = parse_updates(raw, self._bot)
-            # A server that ignores the offset must not get a message answered twice.
-            fresh = [u for u in updates if self._offset is None or u.update_id >= self._offset]
             if highest is not None:
-                # Past every update seen, readable or not, so none is fetched twice.
-                self._offset = max(self._offset or 0, highest + 1)
-            for update in fresh:
+                # Past every update of this batch, readable or not. Not max() with the old
+                # offset: after a week without updates Telegram restarts ids at random.
+                self._offset = highest + 1
+            for update in updates:
                 await self._queue.put(update)
-            if not fresh and time.monotonic() - started < _MIN_POLL_INTERVAL:
+            if not updates and time.monotonic() - started < _MIN_POLL_INTERVAL:
                 await asyncio.sleep(_MIN_POLL_INTERVAL)
+
+    def _drop_repeats(self, raw: object) -> object:
+        """Skip an update the server sends again unchanged (same id, same content).
+
+        Telegram does not repeat confirmed updates, but a Bot API that mishandles the
+        offset would get every message answered again and again. Comparing content as
+        well as id keeps a genuinely new update that reuses an old id (a restarted
+        server, Telegram's random restart of ids) from being dropped.
+        """
+        if not isinstance(raw, list):
+            return raw
+        kept = []
+        for item in raw:
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if isinstance(update_id, int):
+                digest = hashlib.sha256(
+                    json.dumps(item, sort_keys=True, default=str).encode("utf-8", "replace")
+                ).hexdigest()
+                if self._seen.get(update_id) == digest:
+                    log.warning("update %d sent again by the Bot API: skipped", update_id)
+                    continue
+                self._seen[update_id] = digest
+                while len(self._seen) > _SEEN_SIZE:
+                    self._seen.popitem(last=False)
+            kept.append(item)
+        return kept
 
     async def confirm(self) -> None:
         """Tell Telegram the updates fetched so far are handled (else they come again)."""

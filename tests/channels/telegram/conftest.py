@@ -87,6 +87,7 @@ class FakeBotAPI:
         # method -> queued error answers (status, description, parameters), used first
         self.fail_next: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
+        self._delivered: set[int] = set()  # id() of updates returned by getUpdates
         self._next_update_id = 1000
         self._next_message_id = 1
         self._lock = threading.Lock()
@@ -181,9 +182,15 @@ class FakeBotAPI:
         while True:
             with self._lock:
                 if offset and not self.ignore_offset:
-                    # Like Telegram: an offset confirms every update before it.
-                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                    # Like Telegram: an offset confirms the updates already delivered
+                    # before it (a new update may have a lower id: Telegram restarts ids
+                    # at random after a week without updates).
+                    self._updates = [
+                        u for u in self._updates
+                        if u["update_id"] >= offset or id(u) not in self._delivered
+                    ]  # fmt: skip
                 pending = self._updates[:limit]
+                self._delivered.update(id(u) for u in pending)
             if pending or time.monotonic() >= deadline:
                 return pending
             assert self._new_update is not None
@@ -225,11 +232,12 @@ class FakeBotAPI:
 
     # --- feeding updates ------------------------------------------------------------------
 
-    def push(self, body: dict[str, Any]) -> int:
+    def push(self, body: dict[str, Any], update_id: int | None = None) -> int:
         """Queue one update (``body`` without update_id); returns its update_id."""
         with self._lock:
-            update_id = self._next_update_id
-            self._next_update_id += 1
+            if update_id is None:
+                update_id = self._next_update_id
+                self._next_update_id += 1
             self._updates.append({"update_id": update_id, **body})
         if self._loop and self._new_update:
             self._loop.call_soon_threadsafe(self._new_update.set)

@@ -310,6 +310,15 @@ def test_a_server_that_ignores_the_offset_gets_no_duplicate_answers(fake_api, la
     assert fake_api.settle(228, quiet=1.5, at_least=2) == ["echo: once", "echo: twice"]
 
 
+def test_a_lower_update_id_is_still_answered(fake_api, launch, rasa):
+    # Telegram picks a random new id after a week without updates.
+    launch(rasa.url)
+    fake_api.push({"message": fake_api.message(231, "en", text="before")})
+    fake_api.wait_sent(231)
+    fake_api.push({"message": fake_api.message(231, "en", text="after")}, update_id=7)
+    assert fake_api.wait_sent(231, 2)[-1] == "echo: after"
+
+
 def test_an_api_without_delete_webhook_still_works(fake_api, launch, rasa):
     fake_api.missing_methods.add("deleteWebhook")
     launch(rasa.url)
