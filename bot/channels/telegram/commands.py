@@ -72,9 +72,9 @@ def help_text(bridge: Bridge, chat_id: int, language_code: str | None) -> str:
     where = bridge.resolve(chat_id, language_code)
     return "\n\n".join(
         (
+            safety.compose_notice(where.lang, where.region),
             texts.text("help_intro", where.lang),
             texts.text("commands", where.lang),
-            safety.compose_notice(where.lang, where.region),
         )
     )
 
