@@ -19,8 +19,11 @@ __all__ = ["health", "erase_sender"]
 
 
 def health(settings: Any = None) -> dict[str, Any]:
-    """``{"status": "ready"|"degraded"|"down", "reasons": [...], "backlog": N}``."""
-    from bot.audit.health import health as _health
+    """``{"status": "ready"|"degraded"|"down", "reasons": [...], "backlog": N}``.
+
+    (Implemented in ``bot.audit.status``: a submodule named ``health`` would replace this
+    function on the package as soon as it was imported.)"""
+    from bot.audit.status import health as _health
 
     return _health(settings)
 

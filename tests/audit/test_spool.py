@@ -163,7 +163,7 @@ def test_unreadable_segment_is_quarantined_not_lost(h, sqlite_settings):
         assert drain_leftovers(spool_dir, key, store) == 1
         assert verify(store).records == 1
         assert list((spool_dir / "quarantine").iterdir())
-        from bot.audit.health import health
+        from bot.audit.status import health
 
         result = health(sqlite_settings)
         assert result["status"] == "degraded" and "quarantined" in " ".join(result["reasons"])
@@ -207,7 +207,7 @@ def test_publish_latency(sqlite_settings, h):
 
 @pytest.mark.postgres
 def test_health_passive_for_a_process_without_broker(h, pg_url, monkeypatch, tmp_path):
-    from bot.audit.health import health
+    from bot.audit.status import health
 
     settings = h.make_settings(monkeypatch, tmp_path, pg_url)
     h.open_test_store(settings).close()

@@ -163,3 +163,14 @@ def test_odd_input_gets_an_answer_not_a_crash(stack, text, locale):
     )
     assert response.status_code == 200
     assert isinstance(response.json(), list)
+
+
+def test_health_report_names_every_part_and_stays_answerable(stack):
+    for _ in range(3):  # repeated: the report must not break after its first call
+        response = httpx.get(f"{stack.settings.rasa_url}/webhooks/health/", timeout=30)
+        assert response.status_code == 200
+        report = response.json()
+        assert set(report["checks"]) == {"model", "tracker_store", "action_server", "lock_store", "audit"}
+        assert report["checks"]["tracker_store"]["status"] == "ready"
+        assert report["checks"]["model"]["status"] == "ready"
+        assert report["status"] in {"ready", "degraded"}
