@@ -149,6 +149,8 @@ class KnowledgeBase:
         if not ranked:
             return None
         best = ranked[0]
+        if best.off_domain and not best.in_domain:
+            return None  # about another condition ("the best medicine for a headache")
         best_snippet = self._snippets[best.snippet_id]
         on_intent = bool(self._boost_topics(intent, intent_confidence) & set(best_snippet.topics))
         if on_intent and best.in_domain:

@@ -27,7 +27,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .loading import Snippet
-from .text import broader_terms, content_lemmas, fuzzy_vocabulary, is_cyrillic
+from .text import broader_terms, content_lemmas, cue_terms, fuzzy_vocabulary, is_cyrillic
 
 __all__ = ["Ranked", "RankingSettings", "SnippetIndex", "build_indexes", "load_settings"]
 
@@ -40,6 +40,7 @@ class RankingSettings:
     b: float
     hint_weight: float
     bigram_weight: float
+    cue_weight: float
     unknown_word_weight: float
     number_weight: float
     coverage_exponent: float
@@ -47,6 +48,7 @@ class RankingSettings:
     named_topic_boost: float
     named_topics: Mapping[str, tuple[str, ...]]
     domain_terms: frozenset[str]
+    off_domain_terms: frozenset[str]
     fuzzy_cutoff: float
     fuzzy_min_length: int
     stem_min_prefix: int
@@ -65,7 +67,10 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     named = {str(k): tuple(v) for k, v in (data.get("named_topics") or {}).items()}
     domain = frozenset(str(t) for t in data.get("domain_terms") or ())
-    return RankingSettings(**data["settings"], named_topics=named, domain_terms=domain)
+    off_domain = frozenset(str(t) for t in data.get("off_domain_terms") or ())
+    return RankingSettings(
+        **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain
+    )
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Ranked:
     coverage: float  # 0..1: share of the question's weight (IDF) found in the snippet
     in_domain: bool = False  # the question uses a term of the domain (PTSD, therapy, drugs)
     matched: int = 0  # how many of the question's words the snippet explains
+    off_domain: bool = False  # the question names another condition (migraine, flu...)
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
@@ -137,6 +143,8 @@ class SnippetIndex:
         }
 
     def _term_weight(self, term: str, weight: float) -> float:
+        if term in cue_terms():
+            return weight * self.settings.cue_weight
         return weight * (self.settings.bigram_weight if "_" in term else 1.0)
 
     def _weight(self, word: str) -> float:
@@ -198,11 +206,16 @@ class SnippetIndex:
         wider = [t for w in words for t in broader_terms(w) if t not in words]
         query = list(dict.fromkeys(_with_bigrams(words) + wider))
         word_set = frozenset(words + wider)
-        total_weight = sum(self._weight(w) for w in words)
+        # Coverage counts the words of the question; cue terms (what kind of question it
+        # is) only steer the ranking.
+        cues = cue_terms()
+        content = [w for w in words if w not in cues] or words
+        total_weight = sum(self._weight(w) for w in content)
         named = {
             topic for topic, names in self.settings.named_topics.items() if word_set & set(names)
         }
         in_domain = bool(word_set & self.settings.domain_terms)
+        off_domain = bool(word_set & self.settings.off_domain_terms)
         k1, b = self.settings.k1, self.settings.b
         scored: list[Ranked] = []
         for i, tf in enumerate(self._tf):
@@ -210,7 +223,7 @@ class SnippetIndex:
             bm25 = sum(self._idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in query if t in tf)
             if bm25 <= 0:
                 continue
-            explained = [self._explained(w, tf) for w in words]
+            explained = [self._explained(w, tf) for w in content]
             coverage = sum(explained) / total_weight
             # BM25 alone favours a snippet that repeats one common word; weighing it by
             # how much of the question the snippet explains prefers the fuller match.
@@ -223,7 +236,7 @@ class SnippetIndex:
             if boost and self._topics[i] & boost_topics:
                 score *= 1 + boost
             matched = sum(1 for e in explained if e > 0)
-            scored.append(Ranked(self._ids[i], score, coverage, in_domain, matched))
+            scored.append(Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain))
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
 

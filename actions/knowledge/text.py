@@ -26,6 +26,7 @@ import yaml
 __all__ = [
     "broader_terms",
     "content_lemmas",
+    "cue_terms",
     "fuzzy_vocabulary",
     "is_cyrillic",
     "lemma",
@@ -166,8 +167,24 @@ def lemma(token: str) -> str:
     return _aliases().get(base, _aliases().get(token, base))
 
 
+@lru_cache(maxsize=1)
+def _cues() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, term): what a question asks, when no single word says it ("how do SSRIs
+    help" asks how they work; "neither therapy nor pills helped" is about nothing helping)."""
+    raw = _load_yaml("aliases.yml").get("cues") or {}
+    return tuple(
+        (re.compile(rx, re.IGNORECASE), str(term)) for term, rxs in raw.items() for rx in rxs
+    )
+
+
+def cue_terms() -> frozenset[str]:
+    """The terms cues add: they steer the ranking but explain nothing of a question."""
+    return frozenset(term for _, term in _cues())
+
+
 def content_lemmas(text: str) -> list[str]:
-    """Lemmas of the words that carry meaning (stop words removed, phrases joined), in order."""
+    """Lemmas of the words that carry meaning (stop words removed, phrases joined), in
+    order, then the terms of the cues found in the text."""
     stop = _stopwords()
     phrases = _phrases()
     toks = tokens(text)
@@ -177,7 +194,11 @@ def content_lemmas(text: str) -> list[str]:
     while i < len(toks):
         for seq, canonical in phrases.get(lems[i], ()):
             if tuple(lems[i : i + len(seq)]) == seq:
+                # The phrase's own words stay too (a misspelt "side efects" still has
+                # "side"), except for phrases that carry no topic ("_").
                 if canonical != "_":
+                    out.extend(lem for tok, lem in zip(toks[i : i + len(seq)], seq, strict=True)
+                               if tok not in stop and lem not in stop)
                     out.append(canonical)
                 i += len(seq)
                 break
@@ -185,6 +206,8 @@ def content_lemmas(text: str) -> list[str]:
             if toks[i] not in stop and lems[i] not in stop:
                 out.append(lems[i])
             i += 1
+    folded = text.lower().replace("ё", "е").replace("’", "'")
+    out.extend(term for pattern, term in _cues() if pattern.search(folded) and term not in out)
     return out
 
 

@@ -8,9 +8,10 @@ Placed after the intent classifier and before the FallbackClassifier. Two jobs:
    guessed: every such request gets the decline.
 2. When the classifier alone says ``ask_medical_advice`` but the text neither matches a
    pattern nor speaks in the first person ("is it ok to get ketamine from an online
-   shop?", "can you get PTSD from seeing an accident?"), it is a question about the
-   treatment, not a request for personal advice: the classifier's next intent is used,
-   so the knowledge base can answer it.
+   shop?", "can you get PTSD from seeing an accident?"), or names no medicine, dose or
+   treatment at all ("why do I blame myself for what happened?"), it is not a request
+   for personal advice: the classifier's next intent is used, so the knowledge base can
+   answer it (or say what the assistant can help with).
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-__all__ = ["MedicalAdviceGate", "advice_rule", "speaks_for_oneself", "ADVICE_INTENT"]
+__all__ = [
+    "MedicalAdviceGate",
+    "advice_rule",
+    "names_a_treatment",
+    "speaks_for_oneself",
+    "ADVICE_INTENT",
+]
 
 ADVICE_INTENT = "ask_medical_advice"
 PATTERNS_FILE = Path(__file__).with_name("advice_patterns.yml")
@@ -48,6 +55,18 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         for entry in entries:
             compiled.append((f"{lang}:{entry['id']}", re.compile(entry["regex"], re.IGNORECASE)))
     return tuple(compiled)
+
+
+@lru_cache(maxsize=1)
+def _treatment_terms() -> tuple[re.Pattern[str], ...]:
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    return tuple(re.compile(rx, re.IGNORECASE) for rx in data["treatment_terms"].values())
+
+
+def names_a_treatment(text: str) -> bool:
+    """Whether the text names a medicine, a dose or a treatment (EN/RU)."""
+    folded = text.lower().replace("ё", "е").replace("’", "'")
+    return any(p.search(folded) for p in _treatment_terms())
 
 
 def speaks_for_oneself(text: str) -> bool:
@@ -95,7 +114,9 @@ class MedicalAdviceGate(GraphComponent, IntentClassifier):
                 # in, FallbackClassifier's ambiguity check would undo a sure match.
                 message.set(INTENT_RANKING_KEY, [dict(intent)], add_to_output=True)
                 message.set("advice_rule", rule, add_to_output=True)
-            elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and not speaks_for_oneself(text):
+            elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and not (
+                speaks_for_oneself(text) and names_a_treatment(text)
+            ):
                 ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != ADVICE_INTENT]
                 if ranking:
                     message.set(INTENT, dict(ranking[0]), add_to_output=True)

@@ -103,3 +103,33 @@ def test_first_person_advice_requests_stay_declined(text):
     message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
     (out,) = MedicalAdviceGate().process([message])
     assert out.get(INTENT)["name"] == "ask_medical_advice"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why do I keep blaming myself for what happened?",
+        "could I have PTSD from something in my childhood?",
+        "hi, can you tell me a joke",
+        "почему я всё время виню себя",
+    ],
+)
+def test_first_person_messages_naming_no_treatment_go_to_the_next_intent(text):
+    message = _classified(text, [("ask_medical_advice", 0.95), ("ask_ptsd", 0.03)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_ptsd"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should I take something for my sleep?",
+        "I've been on zoloft for weeks, is that right for me?",
+        "мне стоит начать терапию?",
+        "что мне делать с лечением",
+    ],
+)
+def test_first_person_messages_naming_a_treatment_stay_declined(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_ptsd", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medical_advice"
