@@ -433,7 +433,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    from bot.audit.erasure import erase_sender
+    from bot.audit.erasure import channel_erasers, erase_sender
 
     if sys.stdin.isatty() and not args.yes:
         typed = input(
@@ -453,6 +453,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
             via="cli",
             reason=args.reason,
             tracker_db_url=settings.tracker_db_url,
+            channel_erasers=channel_erasers(settings),
         )
     if result.status == "held":
         print(

@@ -15,6 +15,7 @@ The erasure is itself a record in the chain (and in the access log).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from bot.audit.records import NewRecord, now_us
 from bot.audit.redact import redact
 from bot.audit.store import AuditStore, make_engine
 
-__all__ = ["ErasureResult", "erase_sender", "erase_sender_with_settings"]
+__all__ = ["ErasureResult", "channel_erasers", "erase_sender", "erase_sender_with_settings"]
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ErasureResult:
     subject_id: str | None = None
     records: int = 0
     tracker_rows: int = 0
+    channel_copies: int = 0  # messages deleted from a channel's own copy (the web widget's)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +89,7 @@ def erase_sender(
     reason: str | None = None,
     tracker_db_url: str | None = None,
     address: str | None = None,
+    channel_erasers: Sequence[Callable[[str], int]] = (),
 ) -> ErasureResult:
     sender_id = (sender_id or "").strip()
     if not sender_id:
@@ -119,6 +122,8 @@ def erase_sender(
                 return result
         # Rasa's copy first: if that fails, nothing here is committed and the caller retries.
         result.tracker_rows = _delete_tracker_rows(conn, tracker_db_url, sender_id, same_db)
+        # Then the channels' own copies (the widget keeps one to show the history).
+        result.channel_copies = sum(erase(sender_id) for erase in channel_erasers)
         _tombstone(conn, store, sender_id, when)
         if subj is not None:
             rec = models.record
@@ -163,6 +168,19 @@ def erase_sender(
     return result
 
 
+def channel_erasers(settings: Any) -> list[Callable[[str], int]]:
+    """The erasers of every channel copy of a conversation, for ``erase_sender``."""
+
+    def web_widget(sender_id: str) -> int:
+        if not sender_id.startswith("web:"):
+            return 0
+        from bot.web.widget import erase_conversation
+
+        return erase_conversation(sender_id, settings)
+
+    return [web_widget]
+
+
 def erase_sender_with_settings(
     sender_id: str, *, via: str, actor: str | None, settings: Any = None
 ) -> dict[str, Any]:
@@ -184,6 +202,7 @@ def erase_sender_with_settings(
             source=f"bot-{via}",
             via=via,
             tracker_db_url=settings.tracker_db_url,
+            channel_erasers=channel_erasers(settings),
         )
     finally:
         store.close()

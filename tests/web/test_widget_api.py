@@ -445,3 +445,17 @@ async def test_message_text_is_not_logged(client, fake_rasa, caplog):
     assert (await say(client, marker + " again")).status == 200  # fail-safe path logs a warning
     for record in caplog.records:
         assert "zebra-marker" not in record.getMessage()
+
+
+async def test_gdpr_erasure_of_a_web_sender_also_clears_the_widget_copy(client, fake_rasa):
+    """`audit erase --sender web:<id>` (and the clinician pages) go through the same path."""
+    import asyncio
+
+    from bot.audit import erase_sender
+
+    await start(client)
+    cid = conversation_id(client)
+    assert (await say(client, "something private")).status == 200
+    result = await asyncio.to_thread(erase_sender, f"web:{cid}", via="cli", settings=client.settings)
+    assert result["channel_copies"] == 1
+    assert (await say(client, "again")).status == 401  # the widget no longer has it

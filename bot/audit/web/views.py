@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.audit import derive, export, queries, retention, review, users
-from bot.audit.erasure import erase_sender
+from bot.audit.erasure import channel_erasers, erase_sender
 from bot.audit.models import LEVELS
 from bot.audit.redact import redact
 from bot.audit.web import auth
@@ -618,6 +618,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
     result = await asyncio.to_thread(
         erase_sender, store, t.sender_id, actor=session.username, source="bot-audit-web", via="web", reason=reason,
         tracker_db_url=state(request).settings.tracker_db_url, address=request.remote,
+        channel_erasers=channel_erasers(state(request).settings),
     )  # fmt: skip
     if result.status == "held":
         return _bad(
