@@ -43,6 +43,7 @@ from bot.channels.telegram.rasa_bridge import RasaForwarder
 from bot.channels.telegram.ratelimit import RateLimiter
 from bot.channels.telegram.sending import ReplySender
 from bot.channels.telegram.webhook import WebhookServer, new_secret, parse_listen, valid_secret
+from bot.audit.channel import ChannelAudit
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 
@@ -60,8 +61,8 @@ class WebhookConfig:
 
 
 def api_host(url: str) -> str:
-    """The Bot API base URL without anything secret, for log lines."""
-    parts = urlsplit(url)
+    """A base URL without anything secret, for log lines (the first of a replica list)."""
+    parts = urlsplit(url.split(",")[0].strip())
     return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
 
 
@@ -118,6 +119,7 @@ def build_application(
         eraser=eraser or audit_eraser(settings),
         sender=ReplySender(application.bot, memory),
         bot=application.bot,
+        audit=ChannelAudit(settings),
     )
     register(application, bridge)
     return application, bridge
@@ -283,4 +285,6 @@ async def run(
             await application.shutdown()
         await bridge.forwarder.aclose()
         bridge.prefs.close()
+        if bridge.audit is not None:
+            await asyncio.to_thread(bridge.audit.close)  # writes what is still spooled
     return 0

@@ -70,6 +70,9 @@ class Bridge:
     eraser: Eraser
     sender: ReplySender
     bot: Bot
+    # bot.audit.channel.ChannelAudit: records the turns answered without Rasa (whose
+    # event broker never sees them). None in tests that do not look at the audit.
+    audit: Any = None
 
     # --- locale -------------------------------------------------------------------------
 
@@ -160,6 +163,11 @@ class Bridge:
             typing.cancel()
         self.memory.remember(chat_id, text)
         await self.sender.send_replies(chat_id, outcome.replies)
+        if outcome.path != "rasa" and self.audit is not None:
+            await asyncio.to_thread(
+                self.audit.record, sender_id(chat_id), "telegram", locale, text, outcome.verdict,
+                [r.text for r in outcome.replies], outcome.path,
+            )
 
     def last_resort(self, text: str, locale: str | None, history: Sequence[str]) -> Outcome:
         """The fail-safe without Rasa; if even the screen breaks, a reply without numbers."""
@@ -167,7 +175,7 @@ class Bridge:
             reply, verdict = failsafe_reply(
                 text, locale, history, default_region=self.settings.default_region
             )
-            return Outcome([Reply(reply)], path="failsafe", level=str(verdict.level.value))
+            return Outcome([Reply(reply)], "failsafe", str(verdict.level.value), verdict)
         except Exception as exc:
             log.critical("fail-safe screen failed (%s)", describe_exception(exc))
             lang = ui_language((locale or "en")[:2].lower())

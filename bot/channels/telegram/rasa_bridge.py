@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import safety
 from bot.channels.telegram import texts
@@ -42,6 +43,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     path: str = "rasa"  # "rasa" | "failsafe" | "empty"
     level: str | None = None  # the bridge's own verdict, when it screened
+    verdict: Any = None  # that verdict (safety.Verdict), for the audit record
 
 
 def _replies(messages: Sequence[BotMessage]) -> list[Reply]:
@@ -96,7 +98,7 @@ class RasaForwarder:
             "Rasa unavailable (%s after %.1fs): sent the fail-safe reply (screen level %s)",
             reason, elapsed, level,
         )
-        return Outcome(replies=[Reply(text=reply)], path="failsafe", level=level)
+        return Outcome(replies=[Reply(text=reply)], path="failsafe", level=level, verdict=verdict)
 
     def _empty(self, text: str, locale: str | None, history: Sequence[str]) -> Outcome:
         verdict = safety.screen(
@@ -105,5 +107,5 @@ class RasaForwarder:
         level = str(verdict.level.value)
         log.warning("Rasa answered with no message; screen level %s", level)
         if verdict.level.at_least(safety.Level.CRISIS):
-            return Outcome([Reply(safety.compose_reply(verdict))], path="empty", level=level)
-        return Outcome([Reply(texts.text("rephrase", verdict.lang))], path="empty", level=level)
+            return Outcome([Reply(safety.compose_reply(verdict))], "empty", level, verdict)
+        return Outcome([Reply(texts.text("rephrase", verdict.lang))], "empty", level, verdict)

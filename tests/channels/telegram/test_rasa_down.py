@@ -90,3 +90,32 @@ def test_flood_control_and_a_server_error_do_not_lose_the_helplines(fake_api, la
     assert texts[-1] == safety.compose_reply(safety.screen(EN_CRISIS, locale="en-GB"))
     attempts = fake_api.calls_of("sendMessage")
     assert attempts[1].at - attempts[0].at >= 0.9  # waited as Telegram asked
+
+
+def test_fail_safe_turns_reach_the_audit_record(fake_api, launch, tmp_path, monkeypatch, capsys):
+    """Rasa's event broker never sees these turns: the bridge records them itself."""
+    import json
+    import time
+
+    from bot.audit import cli as audit_cli
+
+    launch(_closed_port_url())
+    fake_api.push_text(108, EN_CRISIS, language_code="en-GB")
+    sent = fake_api.wait_sent(108)
+    state = tmp_path / "state"
+    monkeypatch.setenv("AUDIT_DB_URL", f"sqlite:///{state / 'audit.db'}")
+    monkeypatch.setenv("BOT_STATE_DIR", str(state))
+    rows: list[dict] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        capsys.readouterr()
+        if audit_cli.main(["export", "--format", "jsonl", "--unredacted"]) == 0:
+            rows = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+            if any(r["role"] == "bot" for r in rows):
+                break
+        time.sleep(0.5)
+    users = [r for r in rows if r["role"] == "user"]
+    assert [(u["sender"], u["text"], u["level"], u["channel"]) for u in users] == [
+        ("telegram:108", EN_CRISIS, "crisis", "telegram")
+    ]
+    assert [r["text"] for r in rows if r["role"] == "bot"] == sent
