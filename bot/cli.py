@@ -75,12 +75,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "    Press Ctrl-C to stop everything.",
         flush=True,
     )
+    reported: set[str] = set()
     try:
         while not stopping:
-            dead = stack.dead_services()
-            if dead:
-                for service in dead:
-                    print(f"error: {service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}", file=sys.stderr)
+            for service in stack.dead_services():
+                if service.name in reported:
+                    continue
+                reported.add(service.name)
+                print(f"error: {service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}", file=sys.stderr)
+            if any(s.critical for s in stack.dead_services()):
                 stack.stop()
                 return 1
             time.sleep(0.5)

@@ -38,6 +38,9 @@ class Service:
     log_path: Path
     env: dict[str, str]
     startup_timeout: float = 180.0
+    # A non-critical service that stops (e.g. Telegram rejecting the token) is reported,
+    # but the assistant keeps serving its other channels.
+    critical: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -219,6 +222,7 @@ class Stack:
                     "",
                     logs / "telegram.log",
                     env,
+                    critical=False,
                 )
             )
         return services
