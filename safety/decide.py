@@ -127,6 +127,7 @@ def _contains(outer: Hit, inner: Hit) -> bool:
 
 
 def _reason(hit: Hit, level: Level, notes: Sequence[str], source: str) -> Reason:
+    notes = [*hit.notes, *notes]
     rule = hit.rule.id if not notes else f"{hit.rule.id} [{', '.join(notes)}]"
     return Reason(
         detector=hit.detector,
@@ -234,11 +235,13 @@ def _decide_one(
     level = max((lvl for _, lvl, _ in judged), default=Level.NONE)
 
     # 6. two different indirect cues, here or in the previous messages.
+    # A cue is a weak hit (support, or none for cues that mean nothing alone, such as
+    # "goodbye"); a hit lowered from crisis (negated, past) also stays a cue.
     cues = frozenset(
-        hit.rule.id for hit, lvl, _ in judged if hit.rule.role in _CUE_ROLES and lvl == Level.SUPPORT
+        hit.rule.id for hit, lvl, _ in judged if hit.rule.role in _CUE_ROLES and lvl <= Level.SUPPORT
     )
     here_indirect = {
-        hit.rule.id for hit, lvl, _ in judged if hit.rule.role == "indirect" and lvl == Level.SUPPORT
+        hit.rule.id for hit, lvl, _ in judged if hit.rule.role == "indirect" and lvl <= Level.SUPPORT
     }
     earlier_cues: set[str] = set()
     for decision in previous:
@@ -277,7 +280,7 @@ def _distinct_cue_spans(judged: list[tuple[Hit, Level, list[str]]]) -> set[tuple
     spans: set[tuple[str, int]] = set()
     taken: list[Hit] = []
     for hit, level, _ in judged:
-        if hit.rule.role != "indirect" or level != Level.SUPPORT:
+        if hit.rule.role != "indirect" or level > Level.SUPPORT:
             continue
         if any(_overlaps(hit, other) for other in taken):
             continue

@@ -12,6 +12,7 @@ from functools import cache
 from safety.analysis import Document
 from safety.detectors.abuse import AbuseDetector
 from safety.detectors.base import Detector, Hit, PatternDetector, RuleSet
+from safety.detectors.concepts import ConceptDetector
 from safety.detectors.explicit_ideation import ExplicitIdeationDetector
 from safety.detectors.idioms import IdiomDetector
 from safety.detectors.imminent import ImminentDangerDetector
@@ -35,6 +36,7 @@ DETECTOR_TYPES: tuple[type[Detector], ...] = (
     OtherLanguagesDetector,
     SupportDetector,
     IdiomDetector,
+    ConceptDetector,
 )
 
 

@@ -35,6 +35,11 @@ def test_level(text: str, expected: Level) -> None:
 
 
 def test_two_weak_cues_across_history_make_crisis() -> None:
+    # "tell my sister I'm sorry" is now a farewell on its own (concepts.yaml); the
+    # combination is shown with a cue that means nothing alone.
     verdict = safety.screen("can you tell my sister I'm sorry?", history=["there's no point anymore"])
     assert verdict.level == Level.CRISIS
+    verdict = safety.screen("thanks for everything", history=["there's no point anymore"])
+    assert verdict.level == Level.CRISIS
     assert any("combined cues" in r.rule for r in verdict.reasons)
+    assert safety.screen("thanks for everything").level < Level.CRISIS

@@ -1,0 +1,677 @@
+"""Concept detector: words -> concept classes -> rules over combinations of concepts.
+
+The other detectors match whole phrasings. This one works a level up, so that a
+phrasing nobody wrote down is still recognised when its parts are:
+
+1. **concepts** (``concepts.yaml``): each class (``WISH``, ``DEATH``, ``MEANS``,
+   ``FAREWELL``...) is a list of words, matched on the surface form or any lemma
+   (English: spacy-lookups-data; Russian: pymorphy2 lexemes, so ``умереть`` also
+   finds ``умру``, ``умерла``), prefixes (``суицид*``) and phrases in the pattern
+   language (``not wake up``); ``except`` patterns drop occurrences inside them
+   (``live with``, ``dye my hair``). English and Russian (and a little of German,
+   French, Spanish, Polish and Ukrainian) sit in the same classes, so one rule serves
+   every language;
+2. **occurrences**: each concept found in a sentence, with its token span and whether
+   a negator governs it (same negators, window and breakers as ``decide.yaml``);
+3. **rules**: a rule fires when all its groups (``[WISH, DEATH|SUICIDE]``) occur
+   within ``window`` tokens (in one sentence, or across the message with
+   ``scope: message``), optionally in order and with negation required
+   (``negated: [WISH]``: "I don't want to live") or forbidden (``unnegated``: a
+   negated occurrence lowers the hit to support with the note ``negated``);
+4. **frames** that lower a hit to support, each shown as a note: who the statement is
+   about (``persons``: a hit about the reader, "do you want to die?", is not the
+   writer's), general, informational or fictional framing (``lowered_by``: the
+   concept occurs in the sentence and the writer does not), ``blocked_by`` (no hit).
+   Negation by a distant negator, denials, past tense, hypothetical framing, idiom
+   masks and the combination of weak cues across messages are left to
+   :mod:`safety.decide`, as for every detector.
+
+Every hit names its rule (``concept.<id>``) and the concepts it saw, e.g.
+``concept.wish_death`` matched "want ... die" with notes ``WISH+DEATH``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
+from itertools import product
+from typing import Any, ClassVar
+
+from safety._data import load_yaml
+from safety.analysis import BOUNDARY, Document
+from safety.detectors.base import Detector, Hit, Rule, RuleSet, parse_rules
+from safety.normalise import fold_text
+from safety.verdict import Level
+
+__all__ = ["ConceptDetector", "ConceptRule", "Occurrence", "concept_occurrences"]
+
+_YAML = "detectors/concepts.yaml"
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2014\u2013]|\s-\s")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_HEAD = 3
+_MAX_CANDIDATES = 8  # occurrences of one group tried per rule and sentence
+_PERSONS = frozenset({"self", "you", "other", "none"})
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    concept: str
+    first: int  # token indices, inclusive
+    last: int
+    sentence: int
+    negated: bool
+
+
+@dataclass(frozen=True)
+class ConceptRule:
+    rule: Rule  # what decide.py reads (id, level, role, flags)
+    groups: tuple[tuple[str, ...], ...]  # all of them, each one of its concepts
+    window: int
+    ordered: bool
+    clause: bool  # all parts in one clause (no comma, semicolon, dash between them)
+    scope: str  # "sentence" or "message"
+    negated: frozenset[str]
+    unnegated: frozenset[str]
+    persons: frozenset[str]
+    lowered_by: tuple[str, ...]
+    blocked_by: tuple[str, ...]
+    support_rule: Rule  # the same rule at support level, for lowered hits
+
+
+@dataclass
+class _Concepts:
+    words: dict[str, frozenset[str]]  # word -> concepts
+    prefixes: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # head -> (prefix, concepts)
+    phrases: RuleSet  # rule id = concept name
+    exceptions: RuleSet  # rule id = concept name whose occurrences are dropped inside
+    phrase_anchor_words: dict[str, frozenset[str]]  # concept -> anchor words of its phrases
+    phrase_anchor_prefixes: dict[str, tuple[str, ...]]
+    concept_words: dict[str, frozenset[str]]  # concept -> its single words
+    concept_prefixes: dict[str, tuple[str, ...]]
+    all_words: frozenset[str]
+    names: frozenset[str]
+    includes: dict[str, frozenset[str]] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)  # concept -> smallest number
+    units: frozenset[str] = frozenset()  # "50 mg" is a dose, not a count
+
+
+@dataclass(frozen=True)
+class _Negation:
+    negators: frozenset[str]
+    breakers: frozenset[str]
+    window: int
+    window_cyrillic: int
+
+
+@dataclass(frozen=True)
+class _Persons:
+    self_words: frozenset[str]
+    self_object: frozenset[str]
+    you_words: frozenset[str]
+    other_words: frozenset[str]
+    determiners: frozenset[str]
+
+
+def _fold(word: str) -> str:
+    return fold_text(word) if not word.isascii() else word
+
+
+def _str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    return load_yaml(_YAML)
+
+
+def _load_concepts(data: dict[str, Any]) -> _Concepts:
+    raw_concepts: dict[str, Any] = data.get("concepts") or {}
+    names = frozenset(str(n) for n in raw_concepts)
+    includes: dict[str, frozenset[str]] = {}
+    words_by_concept: dict[str, set[str]] = {n: set() for n in names}
+    prefixes_by_concept: dict[str, list[str]] = {n: [] for n in names}
+    phrases_by_concept: dict[str, list[str]] = {n: [] for n in names}
+    except_by_concept: dict[str, list[str]] = {}
+    for name, spec in raw_concepts.items():
+        name = str(name)
+        spec = spec or {}
+        for item in _str_list(spec.get("words")):
+            item = item.strip().lower()
+            if not item:
+                continue
+            if " " in item or "(" in item or "~" in item or "<" in item or item.startswith("="):
+                phrases_by_concept[name].append(item)
+            elif item.endswith("*"):
+                prefixes_by_concept[name].append(_fold(item[:-1]))
+            else:
+                words_by_concept[name].add(_fold(item))
+        phrases_by_concept[name].extend(p.lower() for p in _str_list(spec.get("phrases")))
+        if spec.get("except"):
+            except_by_concept[name] = [p.lower() for p in _str_list(spec.get("except"))]
+        unknown = [i for i in _str_list(spec.get("includes")) if i not in names]
+        if unknown:
+            raise ValueError(f"safety/{_YAML}: concept {name} includes unknown {unknown}")
+        includes[name] = frozenset(_str_list(spec.get("includes")))
+    # A concept that includes others gets their words, prefixes and phrases too.
+    changed = True
+    while changed:
+        changed = False
+        for name, parts in includes.items():
+            for part in parts:
+                before = (len(words_by_concept[name]), len(prefixes_by_concept[name]),
+                          len(phrases_by_concept[name]))
+                words_by_concept[name] |= words_by_concept[part]
+                for p in prefixes_by_concept[part]:
+                    if p not in prefixes_by_concept[name]:
+                        prefixes_by_concept[name].append(p)
+                for p in phrases_by_concept[part]:
+                    if p not in phrases_by_concept[name]:
+                        phrases_by_concept[name].append(p)
+                for p in except_by_concept.get(part, []):
+                    bucket = except_by_concept.setdefault(name, [])
+                    if p not in bucket:
+                        bucket.append(p)
+                after = (len(words_by_concept[name]), len(prefixes_by_concept[name]),
+                         len(phrases_by_concept[name]))
+                changed = changed or before != after
+    word_map: dict[str, set[str]] = {}
+    for name, words in words_by_concept.items():
+        for word in words:
+            word_map.setdefault(word, set()).add(name)
+    prefix_map: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for name, prefixes in prefixes_by_concept.items():
+        for prefix in prefixes:
+            if len(prefix) < _HEAD:
+                raise ValueError(f"safety/{_YAML}: prefix {prefix!r}* in {name} is too short")
+            prefix_map.setdefault(prefix[:_HEAD], []).append((prefix, frozenset([name])))
+    numbers = {
+        str(name): int(spec["min_number"])
+        for name, spec in raw_concepts.items()
+        if isinstance(spec, dict) and spec.get("min_number") is not None
+    }
+    macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+    phrase_rules = parse_rules(
+        {
+            "macros": macros,
+            "rules": [
+                {"id": name, "level": "none", "role": "marker", "patterns": patterns}
+                for name, patterns in sorted(phrases_by_concept.items())
+                if patterns
+            ],
+        },
+        f"safety/{_YAML} (phrases)",
+    )
+    except_rules = parse_rules(
+        {
+            "macros": macros,
+            "rules": [
+                {"id": name, "level": "none", "role": "marker", "patterns": patterns}
+                for name, patterns in sorted(except_by_concept.items())
+            ],
+        },
+        f"safety/{_YAML} (except)",
+    )
+    anchor_words: dict[str, set[str]] = {}
+    anchor_prefixes: dict[str, list[str]] = {}
+    for rule in phrase_rules:
+        for pattern in rule.patterns:
+            if pattern.anchor is None:
+                raise ValueError(f"safety/{_YAML}: phrase {pattern.source!r} has no anchor word")
+            anchor_words.setdefault(rule.id, set()).update(pattern.anchor.words)
+            anchor_prefixes.setdefault(rule.id, []).extend(pattern.anchor.prefixes)
+    return _Concepts(
+        words={w: frozenset(c) for w, c in word_map.items()},
+        prefixes={h: tuple(v) for h, v in prefix_map.items()},
+        phrases=RuleSet(("concepts", r) for r in phrase_rules),
+        exceptions=RuleSet(("concepts", r) for r in except_rules),
+        phrase_anchor_words={k: frozenset(v) for k, v in anchor_words.items()},
+        phrase_anchor_prefixes={k: tuple(v) for k, v in anchor_prefixes.items()},
+        concept_words={k: frozenset(v) for k, v in words_by_concept.items()},
+        concept_prefixes={k: tuple(v) for k, v in prefixes_by_concept.items()},
+        all_words=frozenset(word_map),
+        names=names,
+        includes=includes,
+        numbers=numbers,
+        units=frozenset(_fold(u) for u in _str_list(data.get("units"))),
+    )
+
+
+def _parse_groups(raw: Any, names: frozenset[str], rule_id: str) -> tuple[tuple[str, ...], ...]:
+    groups: list[tuple[str, ...]] = []
+    for item in _str_list(raw):
+        group = tuple(part.strip() for part in item.split("|") if part.strip())
+        unknown = [c for c in group if c not in names]
+        if unknown or not group:
+            raise ValueError(f"safety/{_YAML}: rule {rule_id!r} names unknown concepts {unknown}")
+        groups.append(group)
+    return tuple(groups)
+
+
+def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRule, ...]:
+    out: list[ConceptRule] = []
+    seen: set[str] = set()
+    for raw in data.get("rules") or ():
+        rule_id = f"concept.{raw['id']}"
+        if rule_id in seen:
+            raise ValueError(f"safety/{_YAML}: duplicate rule id {rule_id!r}")
+        seen.add(rule_id)
+        groups = _parse_groups(raw.get("all"), names, rule_id)
+        if not groups:
+            raise ValueError(f"safety/{_YAML}: rule {rule_id!r} has no concepts")
+        negated = frozenset(_str_list(raw.get("negated")))
+        unnegated = frozenset(_str_list(raw.get("unnegated")))
+        lowered_by = tuple(_str_list(raw.get("lowered_by")))
+        blocked_by = tuple(_str_list(raw.get("blocked_by")))
+        for concept in [*negated, *unnegated, *lowered_by, *blocked_by]:
+            if concept not in names:
+                raise ValueError(f"safety/{_YAML}: rule {rule_id!r} names unknown concept {concept!r}")
+        persons = frozenset(_str_list(raw.get("persons")) or ["self", "none", "other", "you"])
+        if persons - _PERSONS:
+            raise ValueError(f"safety/{_YAML}: rule {rule_id!r}: persons must be in {sorted(_PERSONS)}")
+        level = Level(raw["level"])
+        serious = level.at_least(Level.CRISIS)
+        if_recent = raw.get("level_if_recent")
+        rule = Rule(
+            id=rule_id,
+            level=level,
+            score=float(raw.get("score", 0.75)),
+            role=str(raw.get("role", "ideation")),
+            patterns=(),
+            negatable=bool(raw.get("negatable", serious and not negated)),
+            past_sensitive=bool(raw.get("past_sensitive", serious)),
+            level_if_recent=Level(if_recent) if if_recent else None,
+            examples=tuple(_str_list(raw.get("examples"))),
+            counter_examples=tuple(_str_list(raw.get("counter_examples"))),
+        )
+        scope = str(raw.get("scope", "sentence"))
+        if scope not in ("sentence", "message"):
+            raise ValueError(f"safety/{_YAML}: rule {rule_id!r}: scope must be sentence or message")
+        out.append(
+            ConceptRule(
+                rule=rule,
+                groups=groups,
+                window=int(raw.get("window", 12)),
+                ordered=bool(raw.get("ordered", False)),
+                clause=bool(raw.get("clause", scope == "sentence")),
+                scope=scope,
+                negated=negated,
+                unnegated=unnegated,
+                persons=persons,
+                lowered_by=lowered_by,
+                blocked_by=blocked_by,
+                support_rule=replace(rule, level=Level.SUPPORT) if serious else rule,
+            )
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _negation() -> _Negation:
+    data = load_yaml("decide.yaml")
+    return _Negation(
+        negators=frozenset(_fold(str(w)) for w in data["negators"]),
+        breakers=frozenset(_fold(str(w)) for w in data["negation_breakers"]),
+        window=int(data["negation_window"]),
+        window_cyrillic=int(data["negation_window_cyrillic"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def _persons() -> _Persons:
+    spec = _data().get("persons") or {}
+    return _Persons(
+        self_words=frozenset(_fold(w) for w in _str_list(spec.get("self"))),
+        self_object=frozenset(_fold(w) for w in _str_list(spec.get("self_object"))),
+        you_words=frozenset(_fold(w) for w in _str_list(spec.get("you"))),
+        other_words=frozenset(_fold(w) for w in _str_list(spec.get("other"))),
+        determiners=frozenset(_fold(w) for w in _str_list(spec.get("determiners"))),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _russian_person(word: str) -> str | None:
+    """'self' for a first-person singular verb form ("хочу"), 'you' for the second
+    person, 'other' for the third; None otherwise. Asked only near a candidate hit."""
+    from safety.lexicon import _morph
+
+    for parse in _morph().parse(word)[:2]:
+        tag = parse.tag
+        if "VERB" not in tag:
+            continue
+        if "1per" in tag and "sing" in tag:
+            return "self"
+        if "2per" in tag:
+            return "you"
+        if "3per" in tag:
+            return "other"
+    return None
+
+
+class ConceptDetector(Detector):
+    """Rules over concept classes; see the module docstring and ``concepts.yaml``."""
+
+    name: ClassVar[str] = "concepts"
+
+    @property
+    def version(self) -> str:
+        return str(_data().get("version", "0"))
+
+    @cached_property
+    def concepts(self) -> _Concepts:
+        return _load_concepts(_data())
+
+    @cached_property
+    def rules(self) -> tuple[ConceptRule, ...]:
+        return _load_rules(_data(), self.concepts.names)
+
+    @cached_property
+    def _group_words(self) -> tuple[tuple[tuple[frozenset[str], tuple[str, ...]], ...], ...]:
+        """For each rule, each group's (anchor words, anchor prefixes): a cheap test."""
+        concepts = self.concepts
+        out = []
+        for crule in self.rules:
+            groups = []
+            for group in crule.groups:
+                words: set[str] = set()
+                prefixes: list[str] = []
+                for concept in group:
+                    if concept in concepts.numbers:
+                        prefixes.extend("0123456789")
+                    words |= concepts.concept_words.get(concept, frozenset())
+                    words |= concepts.phrase_anchor_words.get(concept, frozenset())
+                    prefixes.extend(concepts.concept_prefixes.get(concept, ()))
+                    prefixes.extend(concepts.phrase_anchor_prefixes.get(concept, ()))
+                groups.append((frozenset(words), tuple(prefixes)))
+            out.append(tuple(groups))
+        return tuple(out)
+
+    def _maybe_present(self, words: frozenset[str], index: int) -> bool:
+        for group_words, prefixes in self._group_words[index]:
+            if group_words.isdisjoint(words) and not (
+                prefixes and any(w.startswith(p) for w in words for p in prefixes)
+            ):
+                return False
+        return True
+
+    def detect(self, doc: Document) -> list[Hit]:
+        if not doc.sentences:
+            return []
+        rules = self.rules
+        candidates: dict[int, list[int]] = {}  # sentence -> rule indices
+        message_rules: list[int] = []
+        doc_words: frozenset[str] | None = None
+        for index, crule in enumerate(rules):
+            if crule.scope == "message":
+                if doc_words is None:
+                    doc_words = doc.words
+                if self._maybe_present(doc_words, index):
+                    message_rules.append(index)
+        for number, sentence in enumerate(doc.sentences):
+            for index, crule in enumerate(rules):
+                if crule.scope == "sentence" and self._maybe_present(sentence.words, index):
+                    candidates.setdefault(number, []).append(index)
+        if not candidates and not message_rules:
+            return []
+        tag_sentences = (
+            frozenset(range(len(doc.sentences))) if message_rules else frozenset(candidates)
+        )
+        occurrences = concept_occurrences(doc, self.concepts, tag_sentences)
+        if not occurrences:
+            return []
+        by_sentence: dict[int, dict[str, list[Occurrence]]] = {}
+        everywhere: dict[str, list[Occurrence]] = {}
+        for occ in occurrences:
+            by_sentence.setdefault(occ.sentence, {}).setdefault(occ.concept, []).append(occ)
+            everywhere.setdefault(occ.concept, []).append(occ)
+        hits: list[Hit] = []
+        for number, indices in sorted(candidates.items()):
+            present = by_sentence.get(number)
+            if not present:
+                continue
+            for index in indices:
+                hit = self._apply(doc, rules[index], present, (number, number))
+                if hit is not None:
+                    hits.append(hit)
+        for index in message_rules:
+            hit = self._apply(doc, rules[index], everywhere, None)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _apply(
+        self,
+        doc: Document,
+        crule: ConceptRule,
+        present: dict[str, list[Occurrence]],
+        sentences: tuple[int, int] | None,
+    ) -> Hit | None:
+        lists: list[list[Occurrence]] = []
+        for group in crule.groups:
+            found = [o for c in group for o in present.get(c, ())]
+            if crule.negated & set(group):
+                found = [o for o in found if o.negated]
+            if not found:
+                return None
+            lists.append(found[:_MAX_CANDIDATES] if sentences else found[-_MAX_CANDIDATES:])
+        best: tuple[int, int, tuple[Occurrence, ...]] | None = None
+        for combo in product(*lists):
+            if _overlapping(combo):
+                continue  # one word cannot be two parts of a rule
+            first = min(o.first for o in combo)
+            last = max(o.last for o in combo)
+            if last - first > crule.window:
+                continue
+            if crule.ordered and any(a.first > b.first for a, b in zip(combo, combo[1:], strict=False)):
+                continue
+            # Across a comma or dash only in the rule's own order: "сколько нужно,
+            # чтобы не проснуться" yes; "не хочу умирать, хочу поправиться" no.
+            if (
+                crule.clause
+                and len(combo) > 1
+                and any(a.first > b.first for a, b in zip(combo, combo[1:], strict=False))
+                and _crosses_clause(doc, first, last)
+            ):
+                continue
+            violations = sum(1 for o in combo if o.concept in crule.unnegated and o.negated)
+            key = (violations, last - first)
+            if best is None or key < best[:2]:
+                best = (violations, last - first, combo)
+        if best is None:
+            return None
+        combo = best[2]
+        first = min(o.first for o in combo)
+        last = max(o.last for o in combo)
+        first_sentence = min(o.sentence for o in combo)
+        last_sentence = max(o.sentence for o in combo)
+        scope_occurrences = [
+            o for items in present.values() for o in items
+            if first_sentence <= o.sentence <= last_sentence
+        ]
+        scope_concepts = {o.concept for o in scope_occurrences}
+        if any(c in scope_concepts for c in crule.blocked_by):
+            return None
+        notes: list[str] = ["+".join(o.concept for o in combo)]
+        lowered = False
+        if best[0]:
+            notes.append("negated")
+            lowered = True
+        person = self._person(doc, first, last, combo)
+        if person not in crule.persons:
+            notes.append(f"about {person}" if person != "you" else "second person")
+            lowered = True
+        if crule.lowered_by and "SELF" not in scope_concepts and person != "self":
+            frames = [c for c in crule.lowered_by if c in scope_concepts]
+            if frames:
+                notes.append(frames[0].lower())
+                lowered = True
+        if lowered and not crule.rule.level.at_least(Level.CRISIS):
+            return None  # a weak cue that does not apply is no cue at all
+        rule = crule.support_rule if lowered else crule.rule
+        span = doc.original_span(first, last)
+        return Hit(
+            detector=self.name,
+            rule=rule,
+            first=first,
+            last=last,
+            span=span,
+            matched=doc.matched_text(span),
+            sentence=first_sentence,
+            notes=tuple(notes),
+        )
+
+    def _person(self, doc: Document, first: int, last: int, combo: Sequence[Occurrence]) -> str:
+        """Who the hit is about: 'self', 'you', 'other' or 'none' (no one named).
+
+        The writer as an object inside the hit ("kill myself", "better off without me")
+        wins; otherwise the nearest person word before the hit in its clause ("my
+        brother wants to die"; "my cat died": an owner word with a noun after it is
+        about the noun); otherwise a person word inside the hit or just after it
+        ("умер мой кот"); Russian verb forms count ("хочу" is the writer).
+        """
+        persons = _persons()
+        pieces = doc.pieces
+        for index in range(first, last + 1):
+            if not persons.self_object.isdisjoint(pieces[index]):
+                return "self"
+        text = doc.normalised.text
+        stop = max(0, first - 8)
+        for index in range(first - 1, stop - 1, -1):
+            piece = pieces[index]
+            if piece[0] == BOUNDARY:
+                break
+            if _CLAUSE_BREAK.search(text[doc.spans[index][1] : doc.spans[index + 1][0]]):
+                break
+            if piece[0] in persons.determiners and index < first - 1:
+                following = pieces[index + 1][0]
+                if following not in persons.self_words and following not in ("own", "собственный"):
+                    return "other"  # "my cat died": a noun between the owner and the hit
+            found = self._person_of(piece, persons)
+            if found is not None:
+                return found
+        for index in range(first, last + 1):
+            found = self._person_of(pieces[index], persons)
+            if found is not None:
+                return found
+        end = min(len(pieces), last + 4)
+        for index in range(last + 1, end):
+            piece = pieces[index]
+            if piece[0] == BOUNDARY or _CLAUSE_BREAK.search(
+                text[doc.spans[index - 1][1] : doc.spans[index][0]]
+            ):
+                break
+            if piece[0] in persons.determiners and index + 1 < end:
+                return "other"  # "умер мой кот"
+            if piece[0] in persons.other_words:
+                return "other"
+        return "none"
+
+    @staticmethod
+    def _person_of(piece: Sequence[str], persons: _Persons) -> str | None:
+        surface = piece[0]
+        if surface in persons.self_words:
+            return "self"
+        if surface in persons.you_words:
+            return "you"
+        if surface in persons.other_words:
+            return "other"
+        if _CYRILLIC.match(surface) and len(surface) > 2:
+            return _russian_person(surface)
+        return None
+
+
+def _overlapping(combo: Sequence[Occurrence]) -> bool:
+    """Two parts on the same words: the same span, or one concept twice over one phrase."""
+    for i, a in enumerate(combo):
+        for b in combo[i + 1 :]:
+            if (a.first, a.last) == (b.first, b.last):
+                return True
+            if a.concept == b.concept and a.first <= b.last and b.first <= a.last:
+                return True
+    return False
+
+
+def _crosses_clause(doc: Document, first: int, last: int) -> bool:
+    spans = doc.spans
+    return bool(_CLAUSE_BREAK.search(doc.normalised.text[spans[first][1] : spans[last][0]]))
+
+
+def _negated(doc: Document, first: int, negation: _Negation) -> bool:
+    pieces = doc.pieces
+    text = doc.normalised.text
+    stop = max(0, first - negation.window)
+    for index in range(first - 1, stop - 1, -1):
+        piece = pieces[index]
+        if piece[0] == BOUNDARY:
+            break
+        if _CLAUSE_BREAK.search(text[doc.spans[index][1] : doc.spans[index + 1][0]]):
+            break
+        if any(f in negation.negators for f in piece):
+            if _CYRILLIC.match(piece[0]) and first - index > negation.window_cyrillic:
+                continue
+            following = pieces[index + 1] if index + 1 < len(pieces) else ()
+            return not any(f in negation.breakers for f in following)
+    return False
+
+
+def concept_occurrences(
+    doc: Document, concepts: _Concepts, sentences: Iterable[int]
+) -> list[Occurrence]:
+    """Every concept occurrence in the given sentences of ``doc``."""
+    chosen = frozenset(sentences)
+    negation = _negation()
+    found: list[tuple[str, int, int, int]] = []
+    words_map, prefixes = concepts.words, concepts.prefixes
+    numbers = concepts.numbers
+    pieces = doc.pieces
+    for number in sorted(chosen):
+        sentence = doc.sentences[number]
+        if (
+            concepts.all_words.isdisjoint(sentence.words)
+            and not any(w[:_HEAD] in prefixes for w in sentence.words)
+            and not (numbers and any(w[:1].isdigit() for w in sentence.words))
+        ):
+            continue
+        for index in range(sentence.first, sentence.last):
+            names: set[str] = set()
+            surface = pieces[index][0]
+            if numbers and surface.isdigit() and len(surface) < 7:
+                following = pieces[index + 1][0] if index + 1 < len(pieces) else ""
+                if following not in concepts.units:
+                    for name, smallest in numbers.items():
+                        if int(surface) >= smallest:
+                            names.add(name)
+            for f in pieces[index]:
+                which_words = words_map.get(f)
+                if which_words:
+                    names |= which_words
+                heads = prefixes.get(f[:_HEAD])
+                if heads:
+                    for prefix, which in heads:
+                        if f.startswith(prefix):
+                            names |= which
+            for name in names:
+                found.append((name, index, index, number))
+    for hit in concepts.phrases.find(doc, chosen):
+        found.append((hit.rule.id, hit.first, hit.last, hit.sentence))
+    if not found:
+        return []
+    exceptions = concepts.exceptions.find(doc, chosen) if concepts.exceptions.entries else []
+    out: list[Occurrence] = []
+    seen: set[tuple[str, int, int]] = set()
+    for name, first, last, number in found:
+        if any(e.rule.id == name and e.first <= first and last <= e.last for e in exceptions):
+            continue
+        key = (name, first, last)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Occurrence(name, first, last, number, _negated(doc, first, negation)))
+    out.sort(key=lambda o: (o.first, o.last))
+    return out
