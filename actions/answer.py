@@ -29,7 +29,7 @@ def _answer(knowledge: KnowledgeBase, question: str, lang: str, intent: str | No
         # topic's overview snippet.
         return knowledge.overview(intent, lang) if intent else None
     if intent in _UNPLACED:
-        return knowledge.answer(question, lang=lang)
+        return knowledge.answer(question, lang=lang, out_of_scope=intent == "out_of_scope")
     return knowledge.answer(question, lang=lang, intent=intent, intent_confidence=confidence)
 
 

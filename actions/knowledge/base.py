@@ -123,7 +123,15 @@ class KnowledgeBase:
         lang: str = "en",
         intent: str | None = None,
         intent_confidence: float = 0.0,
+        out_of_scope: bool = False,
     ) -> Answer | None:
+        """A cited answer, or None when no snippet explains enough of the question.
+
+        ``out_of_scope``: NLU classed the message as outside the assistant's scope; it is
+        answered only when a snippet explains it as well as a question without any term
+        of the domain would need (a domain word alone, "a good therapist in my town", is
+        not enough to overrule NLU).
+        """
         lang = lang if lang in LANGUAGES else FALLBACK_LANG
         # A message of several sentences usually tells a story and asks at the end
         # ("My husband came back from deployment… Do soldiers often get PTSD?"): the
@@ -131,9 +139,9 @@ class KnowledgeBase:
         picked = None
         focus = _asking_sentence(question)
         if focus:
-            picked = self._pick(focus, intent, intent_confidence)
+            picked = self._pick(focus, intent, intent_confidence, out_of_scope)
         if picked is None:
-            picked = self._pick(question, intent, intent_confidence)
+            picked = self._pick(question, intent, intent_confidence, out_of_scope)
         if picked is None:
             return None
         best, others = picked
@@ -142,7 +150,7 @@ class KnowledgeBase:
         return compose(chosen, sources, lang, round(best.coverage, 3))
 
     def _pick(
-        self, question: str, intent: str | None, intent_confidence: float
+        self, question: str, intent: str | None, intent_confidence: float, out_of_scope: bool
     ) -> tuple[Ranked, list[Ranked]] | None:
         """The best candidate and the rest, or None when the best does not explain enough."""
         ranked = self.rank(question, intent, intent_confidence)
@@ -161,6 +169,8 @@ class KnowledgeBase:
             needed = self._settings.min_coverage_in_domain
         else:
             needed = self._settings.min_coverage
+        if out_of_scope:
+            needed = max(needed, self._settings.min_coverage)
         # Log ids and scores only: the question itself is health data.
         log.debug(
             "knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed

@@ -27,6 +27,14 @@ ADVICE = [
     "безопасен ли кетамин для меня при давлении",
     "я пропустил приём таблетки, что делать",
     "можно ли пить алкоголь на антидепрессантах",
+    "could you prescribe esketamine nasal spray",
+    "can you write me a prescription for zoloft",
+    "I need a prescription for quetiapine",
+    "можете выписать эскетамин",
+    "нужен рецепт на сертралин",
+    "write me a prescription for sertraline, please",
+    "какое лекарство мне выбрать",
+    "можно я сам брошу пароксетин?",
 ]
 
 NOT_ADVICE = [
