@@ -1,0 +1,101 @@
+"""Text normalisation (phrases, cues, synonyms) and when the knowledge base answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.knowledge import KnowledgeBase
+from actions.knowledge.text import content_lemmas, cue_terms
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("how long till sertraline kicks in", "onset"),
+        ("how long till sertraline kicks in", "rapid"),
+        ("через сколько подействует", "rapid"),
+        ("we don't know yet", "unknown"),
+        ("это пока неясно", "unknown"),
+        ("39% of people", "percent"),
+        ("какая доля пациентов", "percent"),
+        ("ketamine side effects", "sideeffect"),
+        ("побочки кетамина", "sideeffect"),
+        ("is it safe in the long run", "longterm"),
+        ("после ограбления", "assault"),
+        ("do people get better", "improve"),
+    ],
+)
+def test_phrases_and_synonyms_become_one_term(text: str, term: str) -> None:
+    assert term in content_lemmas(text)
+
+
+def test_a_phrase_keeps_its_own_words_for_misspellings() -> None:
+    assert {"side", "effect", "sideeffect"} <= set(content_lemmas("side effects"))
+
+
+def test_filler_phrases_are_dropped() -> None:
+    assert content_lemmas("I have felt this way all the time") == content_lemmas("I have felt this way")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("how do SSRIs help with trauma", "mechanism"),
+        ("как именно действует кетамин", "mechanism"),
+        ("nothing has helped so far", "nohelp"),
+        ("ни терапия, ни таблетки не помогли", "nohelp"),
+    ],
+)
+def test_cues_say_what_a_question_asks(text: str, cue: str) -> None:
+    assert cue in content_lemmas(text)
+    assert cue in cue_terms()
+
+
+@pytest.mark.parametrize(
+    "text", ["how fast does ketamine work", "как быстро действует кетамин", "does therapy work"]
+)
+def test_speed_and_effect_questions_are_not_mechanism_questions(text: str) -> None:
+    assert "mechanism" not in content_lemmas(text)
+
+
+def test_the_asking_sentence_of_a_story_is_ranked_first(kb: KnowledgeBase) -> None:
+    story = (
+        "My brother came home from the army last spring and barely talks to anyone now. "
+        "Is it common for soldiers to get PTSD?"
+    )
+    answer = kb.answer(story, lang="en", intent="ask_ptsd", intent_confidence=0.99)
+    assert answer is not None
+    assert answer.snippet_ids[0] in {"ptsd_who_gets_it", "ptsd_causes"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the best medicine for a migraine",
+        "какое лекарство лучше от простуды",
+        "which antibiotic is best for an infection",
+    ],
+)
+def test_questions_about_other_conditions_get_no_answer(kb: KnowledgeBase, question: str) -> None:
+    assert kb.answer(question, lang="en") is None
+    assert kb.answer(question, lang="en", intent="ask_medication", intent_confidence=0.99) is None
+
+
+def test_one_shared_word_is_not_enough_without_intent_or_domain_term(kb: KnowledgeBase) -> None:
+    assert kb.answer("how do I repair my car") is None
+
+
+def test_a_topic_intent_without_a_domain_word_needs_more_of_the_question(kb: KnowledgeBase) -> None:
+    # "how long does it take" is all the question shares with the therapy-timing snippet.
+    question = "how long does it take to bake bread"
+    assert kb.answer(question, intent="ask_psychotherapy", intent_confidence=0.99) is None
+
+
+def test_a_domain_word_does_not_overrule_an_out_of_scope_classification(kb: KnowledgeBase) -> None:
+    question = "can you find me a good therapist near my house"
+    assert kb.answer(question, out_of_scope=True) is None
+
+
+def test_an_in_domain_question_nlu_put_out_of_scope_is_still_answered(kb: KnowledgeBase) -> None:
+    answer = kb.answer("what share of people quit their ptsd medicines early", out_of_scope=True)
+    assert answer is not None and answer.snippet_ids[0] == "medication_dropout"
