@@ -53,7 +53,9 @@ def detect_language(text: str) -> Detection:
         )
         ru_score = sum(1 for w in words if w in stopwords["ru"])
         lang = "uk" if uk_score > ru_score else "ru"
-        return Detection(lang, cyrillic >= 3)
+        # Transliterated Russian inside a Cyrillic message ("пишу латиницей: ne hochu zhit").
+        translit_words = sum(1 for w in words if w in stopwords["ru_translit"] and w.isascii())
+        return Detection(lang, cyrillic >= 3, translit_markers=translit_words)
     scores: dict[str, float] = {}
     for lang in ("en", "de", "fr", "es", "pl", "ru_translit"):
         scores[lang] = float(sum(1 for w in words if w in stopwords[lang]))

@@ -55,6 +55,7 @@ _CONTRACTION_SUFFIXES: dict[str, Piece] = {
     "m": ("am", "be"),
     "s": ("'s", "is", "be"),
 }
+_LEET_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
 _MIN_FUZZY_LENGTH = 5
 _MIN_SPLIT_LENGTH = 6
 _MAX_SPLIT_LENGTH = 40
@@ -226,6 +227,13 @@ def analyse_english_word(word: str) -> tuple[Piece, ...]:
     if contraction is not None:
         stem, suffix = contraction.group(1), contraction.group(2)
         return (*analyse_english_word(stem), _CONTRACTION_SUFFIXES[suffix])
+    if not word.isalpha() and not word.isdigit() and any(c.isalpha() for c in word):
+        # Digits left inside a word by the normaliser ("suicid3"): read them as letters.
+        candidate = word.translate(_LEET_DIGITS)
+        if candidate.isalpha() and candidate != word:
+            read = analyse_english_word(candidate)
+            if any(len(piece) > 1 or piece[0] in lexicon.vocabulary for piece in read):
+                return tuple((word, *piece) for piece in read)
     if word in lexicon.vocabulary or not word.isalpha():
         return (_english_piece(word),)
     repaired = _dedupe_repeats(word, lexicon.vocabulary)
@@ -282,6 +290,8 @@ class _Russian:
     expansions: dict[str, tuple[Piece, ...]]
     phrases: tuple[tuple[tuple[str, ...], tuple[Piece, ...]], ...]
     fuzzy_by_letter: dict[str, tuple[str, ...]]
+    keywords: frozenset[str]  # words that make a split of a glued word worth accepting
+    targets: frozenset[str]  # words worth repairing a misspelling into
     translit: dict[str, str]
     translit_by_head: dict[tuple[str, int], tuple[str, ...]]  # (first letter, length) -> keys
     latin_folds: tuple[tuple[str, str], ...]
@@ -356,6 +366,8 @@ def _russian() -> _Russian:
         expansions=expansions,
         phrases=phrases,
         fuzzy_by_letter={k: tuple(v) for k, v in by_letter.items()},
+        keywords=frozenset(targets),
+        targets=frozenset(targets),
         translit=translit,
         latin_folds=folds,
     )
@@ -371,6 +383,26 @@ def russian_phrases() -> tuple[tuple[tuple[str, ...], tuple[Piece, ...]], ...]:
 
 def _russian_piece(word: str) -> Piece:
     return (word, *_russian().forms.get(word, ()))
+
+
+_VOWEL_SWAPS = {"а": "о", "о": "а", "е": "и", "и": "е"}
+
+
+def _vowel_variants(word: str) -> list[str]:
+    """The word with one or two of its vowels swapped (а<->о, е<->и), shortest edits first."""
+    positions = [i for i, ch in enumerate(word) if ch in _VOWEL_SWAPS]
+    if not positions or len(positions) > 8:
+        return []
+    out: list[str] = []
+    for i in positions:
+        out.append(word[:i] + _VOWEL_SWAPS[word[i]] + word[i + 1 :])
+    for a_index, i in enumerate(positions):
+        for j in positions[a_index + 1 :]:
+            chars = list(word)
+            chars[i] = _VOWEL_SWAPS[chars[i]]
+            chars[j] = _VOWEL_SWAPS[chars[j]]
+            out.append("".join(chars))
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -390,6 +422,17 @@ def analyse_russian_word(word: str) -> tuple[Piece, ...]:
     # "нехочу", "незнаю": the negation particle glued to the verb.
     if word.startswith("не") and word[2:] in lexicon.vocabulary:
         return (("не",), _russian_piece(word[2:]))
+    # Spelling by ear: unstressed "а"/"о" and "е"/"и" confused ("хачу", "памереть").
+    # A real word ("хачу" is one to pymorphy) is read so only into a word that matters.
+    known = _russian_known(word)
+    for variant in _vowel_variants(word):
+        if variant in lexicon.vocabulary and (not known or variant in lexicon.targets):
+            return tuple((word, *piece) for piece in analyse_russian_word(variant))
+    # Words glued together (a zero-width joiner between them was dropped).
+    if len(word) >= _MIN_SPLIT_LENGTH + 2 and not _russian_known(word):
+        parts = segment(word, lexicon.vocabulary, lexicon.keywords)
+        if parts is not None:
+            return tuple(p for part in parts for p in analyse_russian_word(part))
     squeezed = _REPEAT.sub(lambda m: m.group(1) * min(2, len(m.group())), word)
     corrected = _fuzzy(squeezed, lexicon.fuzzy_by_letter)
     if corrected is not None and corrected != word and not _russian_known(word):

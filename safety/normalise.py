@@ -186,7 +186,16 @@ def _unmix_scripts(text: str) -> str:
         cyrillic = len(_CYRILLIC_LETTER.findall(word))
         if not latin or not cyrillic:
             return word
-        to_cyrillic = cyrillic > latin or (cyrillic == latin and cyrillic_total > latin_total)
+        # A clear majority inside the word decides; otherwise the message's script does
+        # ("yмepeть" in a Russian message is Russian even with four Latin look-alikes).
+        if latin >= 2 * cyrillic:
+            to_cyrillic = False
+        elif cyrillic >= 2 * latin:
+            to_cyrillic = True
+        else:
+            to_cyrillic = cyrillic_total > latin_total or (
+                cyrillic_total == latin_total and cyrillic >= latin
+            )
         if to_cyrillic:
             return word.translate(tables.latin_to_cyrillic)
         return word.translate(tables.cyrillic_to_latin)
