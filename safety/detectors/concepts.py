@@ -53,6 +53,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _HEAD = 3
 _MAX_CANDIDATES = 8  # occurrences of one group tried per rule and sentence
 _PERSONS = frozenset({"self", "you", "other", "none"})
+_STRONG_FRAMES = frozenset({"FICTION", "TRIVIA", "REPORTED"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class _Negation:
     breakers: frozenset[str]
     window: int
     window_cyrillic: int
+    post: frozenset[str]  # "мыслей нет.": a negator after the concept, before a pause
 
 
 @dataclass(frozen=True)
@@ -315,8 +317,10 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
 @lru_cache(maxsize=1)
 def _negation() -> _Negation:
     data = load_yaml("decide.yaml")
+    own = _data()
     return _Negation(
-        negators=frozenset(_fold(str(w)) for w in data["negators"]),
+        negators=frozenset(_fold(str(w)) for w in [*data["negators"], *_str_list(own.get("extra_negators"))]),
+        post=frozenset(_fold(w) for w in _str_list(own.get("post_negators"))),
         breakers=frozenset(_fold(str(w)) for w in data["negation_breakers"]),
         window=int(data["negation_window"]),
         window_cyrillic=int(data["negation_window_cyrillic"]),
@@ -502,12 +506,18 @@ class ConceptDetector(Detector):
         if best[0]:
             notes.append("negated")
             lowered = True
-        person = self._person(doc, first, last, combo)
+        person = self._combo_person(doc, first, last, combo)
         if person not in crule.persons:
             notes.append(f"about {person}" if person != "you" else "second person")
             lowered = True
-        if crule.lowered_by and "SELF" not in scope_concepts and person != "self":
-            frames = [c for c in crule.lowered_by if c in scope_concepts]
+        if crule.lowered_by and person != "self":
+            # Stories, quizzes and reported questions frame a sentence even when the
+            # writer is in it ("I'm reading a novel where..."); general wording only
+            # when the writer is not.
+            frames = [
+                c for c in crule.lowered_by
+                if c in scope_concepts and (c in _STRONG_FRAMES or "SELF" not in scope_concepts)
+            ]
             if frames:
                 notes.append(frames[0].lower())
                 lowered = True
@@ -526,6 +536,17 @@ class ConceptDetector(Detector):
             notes=tuple(notes),
         )
 
+    def _combo_person(
+        self, doc: Document, first: int, last: int, combo: Sequence[Occurrence]
+    ) -> str:
+        """The writer if any part of the hit is about the writer ("my girlfriend found the
+        cuts ... I want to do it more"), else whom the whole hit is about."""
+        if len(combo) > 1 and any(
+            self._person(doc, o.first, o.last, (o,)) == "self" for o in combo
+        ):
+            return "self"
+        return self._person(doc, first, last, combo)
+
     def _person(self, doc: Document, first: int, last: int, combo: Sequence[Occurrence]) -> str:
         """Who the hit is about: 'self', 'you', 'other' or 'none' (no one named).
 
@@ -540,6 +561,9 @@ class ConceptDetector(Detector):
         for index in range(first, last + 1):
             if not persons.self_object.isdisjoint(pieces[index]):
                 return "self"
+            surface = pieces[index][0]
+            if _CYRILLIC.match(surface) and len(surface) > 2 and _russian_person(surface) == "self":
+                return "self"  # "простите, что существую": the writer's own verb
         text = doc.normalised.text
         stop = max(0, first - 8)
         for index in range(first - 1, stop - 1, -1):
@@ -600,6 +624,19 @@ def _overlapping(combo: Sequence[Occurrence]) -> bool:
 def _crosses_clause(doc: Document, first: int, last: int) -> bool:
     spans = doc.spans
     return bool(_CLAUSE_BREAK.search(doc.normalised.text[spans[first][1] : spans[last][0]]))
+
+
+def _post_negated(doc: Document, last: int, negation: _Negation) -> bool:
+    """"суицидальных мыслей нет." / "self-harm: none": a negator right after, then a pause."""
+    pieces = doc.pieces
+    index = last + 1
+    if index + 1 >= len(pieces) or pieces[index][0] not in negation.post:
+        return False
+    after = pieces[index + 1]
+    if after[0] == BOUNDARY:
+        return True
+    gap = doc.normalised.text[doc.spans[index][1] : doc.spans[index + 1][0]]
+    return bool(_CLAUSE_BREAK.search(gap))
 
 
 def _negated(doc: Document, first: int, negation: _Negation) -> bool:
@@ -672,6 +709,7 @@ def concept_occurrences(
         if key in seen:
             continue
         seen.add(key)
-        out.append(Occurrence(name, first, last, number, _negated(doc, first, negation)))
+        negated = _negated(doc, first, negation) or _post_negated(doc, last, negation)
+        out.append(Occurrence(name, first, last, number, negated))
     out.sort(key=lambda o: (o.first, o.last))
     return out
