@@ -166,7 +166,7 @@ def test_ids_well_formed_prefixed_and_unique(cases: list[dict[str, Any]]) -> Non
 
 
 def test_no_duplicate_cases_within_files(splits: dict[str, list[dict[str, Any]]]) -> None:
-    for split, rows in splits.items():
+    for _split, rows in splits.items():
         seen: dict[tuple[str, ...], str] = {}
         for c in rows:
             k = (norm(c["text"]), *(norm(h) for h in c.get("history", [])))

@@ -30,6 +30,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBUserWarning
 
 import safety
+from bot.audit.channel import ChannelAudit
 from bot.channels.telegram.conversation import Bridge
 from bot.channels.telegram.dialogue import DialogueStates
 from bot.channels.telegram.erasure import Eraser, audit_eraser
@@ -43,7 +44,6 @@ from bot.channels.telegram.rasa_bridge import RasaForwarder
 from bot.channels.telegram.ratelimit import RateLimiter
 from bot.channels.telegram.sending import ReplySender
 from bot.channels.telegram.webhook import WebhookServer, new_secret, parse_listen, valid_secret
-from bot.audit.channel import ChannelAudit
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 
