@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from safety._data import load_yaml
 
@@ -115,6 +115,11 @@ def _fold_char(char: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=256)
+def _char_class(chars: str) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
 def _fold(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
@@ -124,18 +129,15 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
         # Substitute only the characters that change (a long Russian text has few: "ё",
         # quotes, dashes); much faster than translating it char by char. Every folded
         # value is already lower case, so lower() afterwards only touches the rest.
-        changes = {c: str(v) for c, v in mapping.items() if v != c}
-        folded = text
-        if changes:
-            pattern = re.compile("[" + "".join(re.escape(c) for c in changes) + "]")
-            folded = pattern.sub(lambda m: changes[m.group()], text)
+        changes: dict[str, str | int | None] = {c: str(v) for c, v in mapping.items() if v != c}
+        folded = text.translate(str.maketrans(changes)) if changes else text
         folded = folded.lower()
         if len(folded) == len(text):
             return folded, None
     # Some characters vanish or expand: rebuild with an offset map. Runs of ordinary
     # characters are copied in slices so a 100 KB message stays fast.
     folded_chars = {c: str(v) for c, v in mapping.items()}
-    changing = re.compile("[" + "".join(re.escape(c) for c, v in folded_chars.items() if len(v) != 1) + "]")
+    changing = _char_class("".join(sorted(c for c, v in folded_chars.items() if len(v) != 1)))
     same_length = str.maketrans({c: v for c, v in folded_chars.items() if len(v) == 1})
     pieces: list[str] = []
     offsets: list[int] = []

@@ -16,6 +16,7 @@ from safety._data import PACKAGE_DIR
 from safety.analysis import Document, analyse
 from safety.decide import decide
 from safety.detectors.base import PatternDetector
+from safety.detectors.concepts import ConceptDetector
 from safety.detectors.registry import all_detectors, detect
 from safety.helplines import helplines, select_helplines
 from safety.language import Detection, detect_language
@@ -127,6 +128,8 @@ def warm_up() -> None:
             for rule in detector.rules:
                 for pattern in rule.patterns:
                     pattern.regex  # noqa: B018 - compile now rather than on first use
+        if isinstance(detector, ConceptDetector):
+            detector.compile_all()
     helplines()
     screen("I want to die", locale="en-GB")
     screen("хочу умереть", locale="ru")

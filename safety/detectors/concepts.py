@@ -41,8 +41,9 @@ from typing import Any, ClassVar
 
 from safety._data import load_yaml
 from safety.analysis import BOUNDARY, Document
-from safety.detectors.base import Detector, Hit, Rule, RuleSet, parse_rules
+from safety.detectors.base import Detector, Hit, Rule, RuleSet, _matches, parse_rules
 from safety.normalise import fold_text
+from safety.patterns import CompiledPattern
 from safety.verdict import Level
 
 __all__ = ["ConceptDetector", "ConceptRule", "Occurrence", "concept_occurrences"]
@@ -52,6 +53,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2014\u2013]|\s-\s")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _HEAD = 3
 _MAX_CANDIDATES = 8  # occurrences of one group tried per rule and sentence
+_NEIGHBOURS = 2  # a message rule combines a sentence with up to two on either side
+_HITS_PER_RULE = 8  # plenty to explain a verdict; bounds work on huge input
 _PERSONS = frozenset({"self", "you", "other", "none"})
 _STRONG_FRAMES = frozenset({"FICTION", "TRIVIA", "REPORTED"})
 
@@ -85,8 +88,10 @@ class ConceptRule:
 class _Concepts:
     words: dict[str, frozenset[str]]  # word -> concepts
     prefixes: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # head -> (prefix, concepts)
-    phrases: RuleSet  # rule id = concept name
+    phrases: RuleSet  # rule id = concept name (kept for compiling and inspection)
     exceptions: RuleSet  # rule id = concept name whose occurrences are dropped inside
+    phrase_patterns: dict[str, tuple[CompiledPattern, ...]]  # concept -> its phrases
+    except_patterns: dict[str, tuple[CompiledPattern, ...]]
     phrase_anchor_words: dict[str, frozenset[str]]  # concept -> anchor words of its phrases
     phrase_anchor_prefixes: dict[str, tuple[str, ...]]
     concept_words: dict[str, frozenset[str]]  # concept -> its single words
@@ -233,6 +238,8 @@ def _load_concepts(data: dict[str, Any]) -> _Concepts:
         prefixes={h: tuple(v) for h, v in prefix_map.items()},
         phrases=RuleSet(("concepts", r) for r in phrase_rules),
         exceptions=RuleSet(("concepts", r) for r in except_rules),
+        phrase_patterns={r.id: r.patterns for r in phrase_rules},
+        except_patterns={r.id: r.patterns for r in except_rules},
         phrase_anchor_words={k: frozenset(v) for k, v in anchor_words.items()},
         phrase_anchor_prefixes={k: tuple(v) for k, v in anchor_prefixes.items()},
         concept_words={k: frozenset(v) for k, v in words_by_concept.items()},
@@ -315,6 +322,29 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
 
 
 @lru_cache(maxsize=1)
+def _tables() -> _Concepts:
+    return _load_concepts(_data())
+
+
+@lru_cache(maxsize=131072)
+def _piece_concepts(piece: tuple[str, ...]) -> frozenset[str]:
+    """Concepts of one token's fields (cached: long messages repeat their words)."""
+    concepts = _tables()
+    names: set[str] = set()
+    words_map, prefixes = concepts.words, concepts.prefixes
+    for f in piece:
+        which_words = words_map.get(f)
+        if which_words:
+            names |= which_words
+        heads = prefixes.get(f[:_HEAD])
+        if heads:
+            for prefix, which in heads:
+                if f.startswith(prefix):
+                    names |= which
+    return frozenset(names)
+
+
+@lru_cache(maxsize=1)
 def _negation() -> _Negation:
     data = load_yaml("decide.yaml")
     own = _data()
@@ -367,86 +397,185 @@ class ConceptDetector(Detector):
     def version(self) -> str:
         return str(_data().get("version", "0"))
 
-    @cached_property
+    @property
     def concepts(self) -> _Concepts:
-        return _load_concepts(_data())
+        return _tables()
 
     @cached_property
     def rules(self) -> tuple[ConceptRule, ...]:
         return _load_rules(_data(), self.concepts.names)
 
     @cached_property
-    def _group_words(self) -> tuple[tuple[tuple[frozenset[str], tuple[str, ...]], ...], ...]:
-        """For each rule, each group's (anchor words, anchor prefixes): a cheap test."""
+    def _maybe_index(
+        self,
+    ) -> tuple[dict[str, frozenset[str]], dict[str, tuple[tuple[str, frozenset[str]], ...]], frozenset[str]]:
+        """Word -> concepts that may be present (its own words and its phrases' anchor
+        words), prefix head -> (prefix, concepts), and the concepts that are numbers."""
         concepts = self.concepts
-        out = []
-        for crule in self.rules:
-            groups = []
-            for group in crule.groups:
-                words: set[str] = set()
-                prefixes: list[str] = []
-                for concept in group:
-                    if concept in concepts.numbers:
-                        prefixes.extend("0123456789")
-                    words |= concepts.concept_words.get(concept, frozenset())
-                    words |= concepts.phrase_anchor_words.get(concept, frozenset())
-                    prefixes.extend(concepts.concept_prefixes.get(concept, ()))
-                    prefixes.extend(concepts.phrase_anchor_prefixes.get(concept, ()))
-                groups.append((frozenset(words), tuple(prefixes)))
-            out.append(tuple(groups))
-        return tuple(out)
-
-    def _maybe_present(self, words: frozenset[str], index: int) -> bool:
-        for group_words, prefixes in self._group_words[index]:
-            if group_words.isdisjoint(words) and not (
-                prefixes and any(w.startswith(p) for w in words for p in prefixes)
+        words: dict[str, set[str]] = {}
+        heads: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for name in concepts.names:
+            for word in concepts.concept_words.get(name, frozenset()) | concepts.phrase_anchor_words.get(
+                name, frozenset()
             ):
-                return False
-        return True
+                words.setdefault(word, set()).add(name)
+            for prefix in (*concepts.concept_prefixes.get(name, ()), *concepts.phrase_anchor_prefixes.get(name, ())):
+                heads.setdefault(prefix[:_HEAD], []).append((prefix, frozenset([name])))
+        return (
+            {w: frozenset(c) for w, c in words.items()},
+            {h: tuple(v) for h, v in heads.items()},
+            frozenset(concepts.numbers),
+        )
+
+    @cached_property
+    def _number_concepts(self) -> frozenset[str]:
+        return frozenset(self.concepts.numbers)
+
+    def _phrases_for_words(self, words: frozenset[str]) -> list[tuple[str, CompiledPattern, bool]]:
+        return _anchored_phrases(words)
+
+    @cached_property
+    def _rules_by_concept(self) -> dict[str, tuple[int, ...]]:
+        """Concept -> rules whose first group names it (a rule is tried only then)."""
+        out: dict[str, list[int]] = {}
+        for index, crule in enumerate(self.rules):
+            for concept in crule.groups[0]:
+                out.setdefault(concept, []).append(index)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _rule_needs(self) -> tuple[frozenset[str], ...]:
+        """The concepts a rule combines (its frames are looked for only when it matches)."""
+        return tuple(frozenset(c for g in crule.groups for c in g) for crule in self.rules)
+
+    @cached_property
+    def _message_first_concepts(self) -> frozenset[str]:
+        """Concepts that can start a message rule."""
+        return frozenset(c for crule in self.rules if crule.scope == "message" for c in crule.groups[0])
+
+    @cached_property
+    def _framing_concepts(self) -> frozenset[str]:
+        """Every concept any rule uses as a frame or a blocker, and the writer."""
+        return frozenset(
+            [c for crule in self.rules for c in (*crule.lowered_by, *crule.blocked_by)] + ["SELF"]
+        )
+
+    @cached_property
+    def _group_sets(self) -> tuple[tuple[frozenset[str], ...], ...]:
+        return tuple(tuple(frozenset(g) for g in crule.groups) for crule in self.rules)
+
+    def _possible(self, words: frozenset[str]) -> frozenset[str]:
+        """Concepts that may occur in a sentence with these words (a cheap superset)."""
+        return _possible_concepts(self, words)
+
+    def compile_all(self) -> None:
+        """Load the tables and compile every phrase regex now (servers call warm_up())."""
+        for rule_set in (self.concepts.phrases, self.concepts.exceptions):
+            for _, rule in rule_set.entries:
+                for pattern in rule.patterns:
+                    pattern.regex  # noqa: B018 - compile now rather than on first use
+        self._maybe_index  # noqa: B018
+        self._rules_by_concept  # noqa: B018
+
+    def _candidate_rules(self, possible: frozenset[str], scope: str) -> list[int]:
+        return list(_candidate_rules(self, possible, scope))
+
+    def _candidate_rules_uncached(self, possible: frozenset[str], scope: str) -> list[int]:
+        rules = self.rules
+        groups = self._group_sets
+        seen: set[int] = set()
+        out: list[int] = []
+        by_concept = self._rules_by_concept
+        for concept in possible:
+            for index in by_concept.get(concept, ()):
+                if index in seen:
+                    continue
+                seen.add(index)
+                if rules[index].scope == scope and all(not g.isdisjoint(possible) for g in groups[index]):
+                    out.append(index)
+        out.sort()
+        return out
 
     def detect(self, doc: Document) -> list[Hit]:
         if not doc.sentences:
             return []
         rules = self.rules
-        candidates: dict[int, list[int]] = {}  # sentence -> rule indices
-        message_rules: list[int] = []
-        doc_words: frozenset[str] | None = None
-        for index, crule in enumerate(rules):
-            if crule.scope == "message":
-                if doc_words is None:
-                    doc_words = doc.words
-                if self._maybe_present(doc_words, index):
-                    message_rules.append(index)
-        for number, sentence in enumerate(doc.sentences):
-            for index, crule in enumerate(rules):
-                if crule.scope == "sentence" and self._maybe_present(sentence.words, index):
-                    candidates.setdefault(number, []).append(index)
-        if not candidates and not message_rules:
+        count = len(doc.sentences)
+        possibles = [self._possible(sentence.words) for sentence in doc.sentences]
+        # Sentence rules read one sentence; message rules read a few neighbouring ones
+        # (their windows are a few dozen words), so a long message costs in proportion.
+        candidates: dict[int, list[int]] = {}
+        message_candidates: dict[int, list[int]] = {}
+        for number, possible in enumerate(possibles):
+            if not possible:
+                continue
+            found = self._candidate_rules(possible, "sentence")
+            if found:
+                candidates[number] = found
+            if self._message_first_concepts.isdisjoint(possible):
+                continue
+            lo, hi = max(0, number - _NEIGHBOURS), min(count, number + _NEIGHBOURS + 1)
+            around = possible if count == 1 else frozenset().union(*possibles[lo:hi])
+            first_groups = [
+                i for i in self._candidate_rules(around, "message")
+                if not self._group_sets[i][0].isdisjoint(possible)
+            ]
+            if first_groups:
+                message_candidates[number] = first_groups
+        if not candidates and not message_candidates:
             return []
-        tag_sentences = (
-            frozenset(range(len(doc.sentences))) if message_rules else frozenset(candidates)
-        )
-        occurrences = concept_occurrences(doc, self.concepts, tag_sentences)
-        if not occurrences:
-            return []
-        by_sentence: dict[int, dict[str, list[Occurrence]]] = {}
-        everywhere: dict[str, list[Occurrence]] = {}
-        for occ in occurrences:
-            by_sentence.setdefault(occ.sentence, {}).setdefault(occ.concept, []).append(occ)
-            everywhere.setdefault(occ.concept, []).append(occ)
+        needs = self._rule_needs
+        wanted: dict[int, frozenset[str]] = {
+            n: frozenset().union(*(needs[i] for i in found)) for n, found in candidates.items()
+        }
+        for n, found in message_candidates.items():
+            extra = frozenset().union(*(needs[i] for i in found))
+            for m in range(max(0, n - _NEIGHBOURS), min(count, n + _NEIGHBOURS + 1)):
+                if not extra.isdisjoint(possibles[m]):
+                    wanted[m] = wanted.get(m, frozenset()) | extra
+        # Occurrences are found sentence by sentence, when a rule that is still short of
+        # its hit limit needs them (a huge message stops costing once every rule is full).
+        cache: dict[int, dict[str, list[Occurrence]]] = {}
+
+        def occurrences_of(m: int) -> dict[str, list[Occurrence]]:
+            found_here = cache.get(m)
+            if found_here is None:
+                found_here = {}
+                if m in wanted:
+                    for occ in concept_occurrences(doc, self.concepts, (m,), {m: wanted[m]}):
+                        found_here.setdefault(occ.concept, []).append(occ)
+                cache[m] = found_here
+            return found_here
+
         hits: list[Hit] = []
-        for number, indices in sorted(candidates.items()):
-            present = by_sentence.get(number)
+        frames: dict[int, frozenset[str]] = {}
+        made: dict[int, int] = {}  # rule -> hits so far (bounded, like the pattern detectors)
+        seen: set[tuple[int, int, int]] = set()
+        for number in sorted(set(candidates) | set(message_candidates)):
+            sentence_rules = [i for i in candidates.get(number, ()) if made.get(i, 0) < _HITS_PER_RULE]
+            message_rules = [i for i in message_candidates.get(number, ()) if made.get(i, 0) < _HITS_PER_RULE]
+            if not sentence_rules and not message_rules:
+                continue
+            present = occurrences_of(number)
             if not present:
                 continue
-            for index in indices:
-                hit = self._apply(doc, rules[index], present, (number, number))
+            for index in sentence_rules:
+                hit = self._apply(doc, rules[index], present, (number, number), frames)
                 if hit is not None:
                     hits.append(hit)
-        for index in message_rules:
-            hit = self._apply(doc, rules[index], everywhere, None)
-            if hit is not None:
-                hits.append(hit)
+                    made[index] = made.get(index, 0) + 1
+            if not message_rules:
+                continue
+            around_present: dict[str, list[Occurrence]] = {}
+            for m in range(max(0, number - _NEIGHBOURS), min(count, number + _NEIGHBOURS + 1)):
+                for concept, items in occurrences_of(m).items():
+                    around_present.setdefault(concept, []).extend(items)
+            for index in message_rules:
+                hit = self._apply(doc, rules[index], around_present, None, frames, anchor=number)
+                if hit is not None and (index, hit.first, hit.last) not in seen:
+                    seen.add((index, hit.first, hit.last))
+                    hits.append(hit)
+                    made[index] = made.get(index, 0) + 1
         return hits
 
     def _apply(
@@ -455,15 +584,22 @@ class ConceptDetector(Detector):
         crule: ConceptRule,
         present: dict[str, list[Occurrence]],
         sentences: tuple[int, int] | None,
+        frames: dict[int, frozenset[str]],
+        anchor: int | None = None,
     ) -> Hit | None:
-        lists: list[list[Occurrence]] = []
         for group in crule.groups:
+            if not any(c in present for c in group):
+                return None
+        lists: list[list[Occurrence]] = []
+        for position, group in enumerate(crule.groups):
             found = [o for c in group for o in present.get(c, ())]
             if crule.negated & set(group):
                 found = [o for o in found if o.negated]
+            if position == 0 and anchor is not None:
+                found = [o for o in found if o.sentence == anchor]  # each message hit once
             if not found:
                 return None
-            lists.append(found[:_MAX_CANDIDATES] if sentences else found[-_MAX_CANDIDATES:])
+            lists.append(found[:_MAX_CANDIDATES])
         best: tuple[int, int, tuple[Occurrence, ...]] | None = None
         for combo in product(*lists):
             if _overlapping(combo):
@@ -494,11 +630,20 @@ class ConceptDetector(Detector):
         last = max(o.last for o in combo)
         first_sentence = min(o.sentence for o in combo)
         last_sentence = max(o.sentence for o in combo)
-        scope_occurrences = [
-            o for items in present.values() for o in items
-            if first_sentence <= o.sentence <= last_sentence
-        ]
-        scope_concepts = {o.concept for o in scope_occurrences}
+        # Frames and blockers are looked for only once a rule has matched, once per
+        # sentence of the message.
+        scope_concepts: set[str] = set()
+        for number in range(first_sentence, last_sentence + 1):
+            framed = frames.get(number)
+            if framed is None:
+                framed = frozenset(
+                    o.concept
+                    for o in concept_occurrences(
+                        doc, self.concepts, (number,), {number: self._framing_concepts}
+                    )
+                )
+                frames[number] = framed
+            scope_concepts |= framed
         if any(c in scope_concepts for c in crule.blocked_by):
             return None
         notes: list[str] = ["+".join(o.concept for o in combo)]
@@ -514,12 +659,12 @@ class ConceptDetector(Detector):
             # Stories, quizzes and reported questions frame a sentence even when the
             # writer is in it ("I'm reading a novel where..."); general wording only
             # when the writer is not.
-            frames = [
+            framing = [
                 c for c in crule.lowered_by
                 if c in scope_concepts and (c in _STRONG_FRAMES or "SELF" not in scope_concepts)
             ]
-            if frames:
-                notes.append(frames[0].lower())
+            if framing:
+                notes.append(framing[0].lower())
                 lowered = True
         if lowered and not crule.rule.level.at_least(Level.CRISIS):
             return None  # a weak cue that does not apply is no cue at all
@@ -610,6 +755,77 @@ class ConceptDetector(Detector):
         return None
 
 
+@lru_cache(maxsize=4096)
+def _possible_concepts(detector: ConceptDetector, words: frozenset[str]) -> frozenset[str]:
+    """Concepts that may occur in a sentence with these words: single words found, and
+    phrase concepts with one phrase whose required words are all there."""
+    found: set[str] = set()
+    for word in words:
+        names = _piece_concepts((word,))
+        if names:
+            found |= names
+        if word[:1].isdigit():
+            found |= detector._number_concepts
+    for name, _, is_exception in _anchored_phrases(words):
+        if not is_exception:
+            found.add(name)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _phrase_index() -> tuple[
+    dict[str, tuple[tuple[str, CompiledPattern, bool], ...]], tuple[tuple[str, CompiledPattern, bool], ...]
+]:
+    """Anchor word (or "*" + prefix head) -> (concept, phrase, is an exception); phrases
+    with no anchor word are tried everywhere."""
+    concepts = _tables()
+    by_word: dict[str, list[tuple[str, CompiledPattern, bool]]] = {}
+    always: list[tuple[str, CompiledPattern, bool]] = []
+    for table, is_exception in ((concepts.phrase_patterns, False), (concepts.except_patterns, True)):
+        for name, patterns in table.items():
+            for pattern in patterns:
+                anchor = pattern.anchor
+                if anchor is None:
+                    always.append((name, pattern, is_exception))
+                    continue
+                for word in anchor.words:
+                    by_word.setdefault(word, []).append((name, pattern, is_exception))
+                for prefix in anchor.prefixes:
+                    by_word.setdefault("*" + prefix[:_HEAD], []).append((name, pattern, is_exception))
+    return {k: tuple(v) for k, v in by_word.items()}, tuple(always)
+
+
+@lru_cache(maxsize=4096)
+def _anchored_phrases(words: frozenset[str]) -> list[tuple[str, CompiledPattern, bool]]:
+    """The phrases (and exception phrases) that can match in a sentence with these words."""
+    index, always = _phrase_index()
+    out = [entry for entry in always if _could_match(entry[1], words)]
+    seen: set[int] = set()
+    for word in words:
+        for key in (word, "*" + word[:_HEAD]):
+            for entry in index.get(key, ()):
+                if id(entry[1]) not in seen:
+                    seen.add(id(entry[1]))
+                    if _could_match(entry[1], words):
+                        out.append(entry)
+    return out
+
+
+def _could_match(pattern: CompiledPattern, words: frozenset[str]) -> bool:
+    for requirement in pattern.requires:
+        if requirement.isdisjoint(words):
+            return False
+    anchor = pattern.anchor
+    if anchor is None or not anchor.words.isdisjoint(words):
+        return True
+    return bool(anchor.prefixes) and any(w.startswith(p) for w in words for p in anchor.prefixes)
+
+
+@lru_cache(maxsize=4096)
+def _candidate_rules(detector: ConceptDetector, possible: frozenset[str], scope: str) -> tuple[int, ...]:
+    return tuple(detector._candidate_rules_uncached(possible, scope))
+
+
 def _overlapping(combo: Sequence[Occurrence]) -> bool:
     """Two parts on the same words: the same span, or one concept twice over one phrase."""
     for i, a in enumerate(combo):
@@ -658,52 +874,55 @@ def _negated(doc: Document, first: int, negation: _Negation) -> bool:
 
 
 def concept_occurrences(
-    doc: Document, concepts: _Concepts, sentences: Iterable[int]
+    doc: Document,
+    concepts: _Concepts,
+    sentences: Iterable[int],
+    wanted: dict[int, frozenset[str]] | None = None,
 ) -> list[Occurrence]:
-    """Every concept occurrence in the given sentences of ``doc``."""
-    chosen = frozenset(sentences)
+    """Every concept occurrence in the given sentences of ``doc`` (only the ``wanted``
+    concepts of each sentence, when given)."""
+    chosen = sorted(frozenset(sentences))
     negation = _negation()
     found: list[tuple[str, int, int, int]] = []
-    words_map, prefixes = concepts.words, concepts.prefixes
     numbers = concepts.numbers
     pieces = doc.pieces
-    for number in sorted(chosen):
+    excepted: dict[str, list[tuple[int, int]]] = {}
+    for number in chosen:
         sentence = doc.sentences[number]
-        if (
-            concepts.all_words.isdisjoint(sentence.words)
-            and not any(w[:_HEAD] in prefixes for w in sentence.words)
-            and not (numbers and any(w[:1].isdigit() for w in sentence.words))
-        ):
-            continue
+        keep = wanted.get(number) if wanted is not None else None
         for index in range(sentence.first, sentence.last):
-            names: set[str] = set()
-            surface = pieces[index][0]
+            piece = pieces[index]
+            names = _piece_concepts(piece)
+            surface = piece[0]
             if numbers and surface.isdigit() and len(surface) < 7:
                 following = pieces[index + 1][0] if index + 1 < len(pieces) else ""
                 if following not in concepts.units:
-                    for name, smallest in numbers.items():
-                        if int(surface) >= smallest:
-                            names.add(name)
-            for f in pieces[index]:
-                which_words = words_map.get(f)
-                if which_words:
-                    names |= which_words
-                heads = prefixes.get(f[:_HEAD])
-                if heads:
-                    for prefix, which in heads:
-                        if f.startswith(prefix):
-                            names |= which
+                    names = names | {n for n, smallest in numbers.items() if int(surface) >= smallest}
+            if not names:
+                continue
+            if keep is not None:
+                names = names & keep
             for name in names:
                 found.append((name, index, index, number))
-    for hit in concepts.phrases.find(doc, chosen):
-        found.append((hit.rule.id, hit.first, hit.last, hit.sentence))
+        window_end = (
+            doc.sentences[number + 1].stream_end if number + 1 < len(doc.sentences) else sentence.stream_end
+        )
+        for name, pattern, is_exception in _anchored_phrases(sentence.words):
+            if keep is not None and name not in keep:
+                continue
+            for match in _matches(doc, sentence, pattern, window_end):
+                span = doc.tokens_for(match.start(), match.end() - 1)
+                if is_exception:
+                    excepted.setdefault(name, []).append(span)
+                else:
+                    found.append((name, span[0], span[1], number))
     if not found:
         return []
-    exceptions = concepts.exceptions.find(doc, chosen) if concepts.exceptions.entries else []
     out: list[Occurrence] = []
     seen: set[tuple[str, int, int]] = set()
     for name, first, last, number in found:
-        if any(e.rule.id == name and e.first <= first and last <= e.last for e in exceptions):
+        spans = excepted.get(name)
+        if spans and any(a <= first and last <= b for a, b in spans):
             continue
         key = (name, first, last)
         if key in seen:
