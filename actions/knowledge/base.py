@@ -181,6 +181,12 @@ class KnowledgeBase:
             # Without a confident intent or a term of the domain, one shared word is too
             # thin ("how do I fix my car" / "car accidents").
             return None
+        if not best.in_domain and best.unknown_words > (
+            0 if out_of_scope else self._settings.max_unknown_outside
+        ):
+            # No term of the domain, and words no snippet uses ("how much does a new
+            # passport cost", "what causes hiccups"): the shared words are a coincidence.
+            return None
         return best, ranked[1:]
 
     def _boost_topics(self, intent: str | None, confidence: float) -> frozenset[str]:

@@ -58,6 +58,7 @@ class RankingSettings:
     min_coverage_with_intent: float
     min_coverage_with_intent_outside: float
     min_matched_outside: int
+    max_unknown_outside: int
     min_intent_confidence: float
     second_snippet_ratio: float
 
@@ -78,9 +79,13 @@ class Ranked:
     snippet_id: str
     score: float  # orders the candidates (see the module docstring)
     coverage: float  # 0..1: share of the question's weight (IDF) found in the snippet
-    in_domain: bool = False  # the question uses a term of the domain (PTSD, therapy, drugs)
+    # The question uses a term of the domain (PTSD, therapy, a drug) and this snippet
+    # explains it: "how do I become a therapist" is not in the domain of a snippet that
+    # shares only "become" with it.
+    in_domain: bool = False
     matched: int = 0  # how many of the question's words the snippet explains
     off_domain: bool = False  # the question names another condition (migraine, flu...)
+    unknown_words: int = 0  # content words of the question that no snippet uses
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
@@ -214,8 +219,14 @@ class SnippetIndex:
         named = {
             topic for topic, names in self.settings.named_topics.items() if word_set & set(names)
         }
-        in_domain = bool(word_set & self.settings.domain_terms)
+        domain_words = [
+            w
+            for w in content
+            if w in self.settings.domain_terms
+            or any(t in self.settings.domain_terms for t in broader_terms(w))
+        ]
         off_domain = bool(word_set & self.settings.off_domain_terms)
+        unknown = sum(1 for w in content if w not in self._known and not w.isdigit())
         k1, b = self.settings.k1, self.settings.b
         scored: list[Ranked] = []
         for i, tf in enumerate(self._tf):
@@ -236,7 +247,10 @@ class SnippetIndex:
             if boost and self._topics[i] & boost_topics:
                 score *= 1 + boost
             matched = sum(1 for e in explained if e > 0)
-            scored.append(Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain))
+            in_domain = any(self._explained(w, tf) > 0 for w in domain_words)
+            scored.append(
+                Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain, unknown)
+            )
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
 

@@ -99,3 +99,25 @@ def test_a_domain_word_does_not_overrule_an_out_of_scope_classification(kb: Know
 def test_an_in_domain_question_nlu_put_out_of_scope_is_still_answered(kb: KnowledgeBase) -> None:
     answer = kb.answer("what share of people quit their ptsd medicines early", out_of_scope=True)
     assert answer is not None and answer.snippet_ids[0] == "medication_dropout"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what makes people sneeze", "how quickly does ibuprofen work", "what is the best cure for dandruff"],
+)
+def test_words_no_snippet_uses_block_a_question_without_a_domain_term(
+    kb: KnowledgeBase, question: str
+) -> None:
+    for intent in ("ask_ptsd", "ask_ketamine", "ask_treatment_choice"):
+        assert kb.answer(question, intent=intent, intent_confidence=1.0) is None
+
+
+def test_a_domain_word_counts_only_when_the_snippet_explains_it(kb: KnowledgeBase) -> None:
+    ranked = kb.rank("how did ketamine become a painkiller")
+    assert ranked[0].in_domain
+    assert not any(r.in_domain for r in kb.rank("how do I become a therapist") if r.snippet_id == "ketamine_history")
+
+
+def test_the_full_name_of_ptsd_is_ptsd() -> None:
+    assert "ptsd" in content_lemmas("what is post-traumatic stress disorder")
+    assert "ptsd" in content_lemmas("посттравматическое стрессовое расстройство")
