@@ -2,10 +2,11 @@
 
 The knowledge base is the final judge of whether there is something to say: NLU routes
 topic questions here with their intent (a prior for the ranking), and also the messages
-it classed as out of scope or could not place, which are answered only when they use a
-term of the domain (PTSD, a therapy, a medicine) and a snippet explains them well;
-otherwise the reply says what the assistant can help with, or asks which topic is meant.
-Never a guess.
+it classed as out of scope or could not place. Those are answered without an intent, and
+only when a snippet explains them well ("how many people stop their medication early"
+is ours even if NLU missed it); a message NLU classed out of scope needs the general
+coverage and may not contain words no snippet uses. Otherwise the reply says what the
+assistant can help with, or asks which topic is meant. Never a guess.
 """
 
 from __future__ import annotations
