@@ -42,10 +42,13 @@ class Service:
     # but the assistant keeps serving its other channels.
     critical: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    # time.monotonic() when the process was spawned (start-up figures in bench/).
+    started_at: float | None = field(default=None, repr=False)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
+        self.started_at = time.monotonic()
         # Own process group: Ctrl-C reaches the supervisor, which stops children in order.
         self.process = subprocess.Popen(
             self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -145,8 +148,12 @@ class Stack:
         with_telegram: bool | None = None,
         with_actions: bool = True,
         extra_env: dict[str, str] | None = None,
+        model: Path | None = None,
     ) -> None:
         self.settings = settings
+        # A given model file is served as it is (benchmarks, tests of an older model);
+        # otherwise the model for the current inputs, trained if missing.
+        self.model = model
         self.replicas = replicas
         self.epochs = epochs
         self.models_dir = models_dir
@@ -228,7 +235,7 @@ class Stack:
         return services
 
     def start(self, progress: bool = True) -> None:
-        model = ensure_model(self.settings, self.models_dir, self.epochs)
+        model = self.model or ensure_model(self.settings, self.models_dir, self.epochs)
         self.services = self._build_services(model)
         try:
             for service in self.services:
@@ -248,6 +255,13 @@ class Stack:
             detail = f"\n--- last lines of {failed.log_path} ---\n{failed.log_tail()}" if failed else ""
             self.stop()
             raise StartupError(f"{exc}{detail}") from exc
+
+    def service(self, name: str) -> Service:
+        """The service called ``name`` ("action server", "rasa" or "rasa:PORT", "web app")."""
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
 
     def dead_services(self) -> list[Service]:
         return [s for s in self.services if not s.alive()]
