@@ -18,6 +18,7 @@ For each hit in the message (see :mod:`safety.detectors`):
 Then, across the message and the user's previous 1-2 messages:
 
 6. **cues**: two different indirect cues (farewell details, hopelessness) make crisis;
+   the statistical backstop counts only where another rule (even a weak cue) fired;
 7. **asking for me**: an informational question about dying becomes crisis when the
    user says it is about themselves;
 8. **history**: the verdict is never lower than that of the previous messages, so
@@ -48,6 +49,17 @@ _SELF_STATEMENT_DETECTORS = frozenset({"explicit_ideation", "self_harm"})
 _CUE_ROLES = frozenset({"indirect", "context"})
 _INFORMATIONAL_RULES = frozenset({"en.informational", "ru.informational"})
 _SELF_REFERENCE_RULES = frozenset({"en.asking_for_me", "ru.asking_for_me"})
+# Hits that open the gate for the statistical backstop: a signal of risk, however weak
+# (a death or means mention, a farewell detail), not hopelessness or a question alone.
+_BACKSTOP_SIGNALS = frozenset(
+    {"ideation", "self_harm", "imminent", "abuse", "third_person", "indirect", "means"}
+)
+# Notes (decide's and the concept detector's) that mean a rule judged the statement not
+# the writer's present risk; the statistical backstop does not overrule them.
+_FRAMING_NOTES = frozenset(
+    {"negated", "denied", "past", "hypothetical", "second", "about", "general", "fiction",
+     "reported", "trivia", "help_q", "info"}
+)
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,19 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
             level = Level.CRISIS
             notes.append("hypothetical")
         judged.append((hit, level, notes))
+    # The statistical backstop only raises a message in which a rule saw a signal of
+    # risk, even a weak cue (on its own it over-reads depression and distress stories),
+    # and never one where a rule judged the statement negated, denied, past,
+    # hypothetical, fictional or about someone else ("I'm not suicidal"): a bag of
+    # words cannot read those.
+    if any(h.rule.role == "statistical" for h, _, _ in judged):
+        others = [(h, notes) for h, _, notes in judged if h.rule.role != "statistical"]
+        framed = any(
+            note.split(" ")[0] in _FRAMING_NOTES for h, notes in others for note in (*h.notes, *notes)
+        )
+        signal = any(h.rule.role in _BACKSTOP_SIGNALS for h, _ in others)
+        if not signal or framed:
+            judged = [item for item in judged if item[0].rule.role != "statistical"]
     return judged
 
 

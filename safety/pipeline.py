@@ -17,7 +17,7 @@ from safety.analysis import Document, analyse
 from safety.decide import decide
 from safety.detectors.base import PatternDetector
 from safety.detectors.concepts import ConceptDetector
-from safety.detectors.registry import all_detectors, detect
+from safety.detectors.registry import all_detectors, backstop, detect
 from safety.helplines import helplines, select_helplines
 from safety.language import Detection, detect_language
 from safety.locale import resolve_locale, resolve_with_detection
@@ -25,7 +25,7 @@ from safety.verdict import Level, Reason, Verdict
 
 __all__ = ["screen", "warm_up", "engine_version", "HISTORY_LIMIT"]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 HISTORY_LIMIT = 2  # the user's previous messages that count as context
 
 _log = logging.getLogger("safety")
@@ -33,10 +33,12 @@ _log = logging.getLogger("safety")
 
 @cache
 def engine_version() -> str:
-    """Engine version plus a digest of every YAML file the screen reads, so any change to
-    a pattern, word list or helpline changes the version recorded in each verdict."""
+    """Engine version plus a digest of every YAML file the screen reads and of the
+    statistical backstop's weights, so any change to a pattern, word list, helpline or
+    model changes the version recorded in each verdict."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.yaml")):
+    files = [*PACKAGE_DIR.rglob("*.yaml"), *(PACKAGE_DIR / "detectors").glob("*.json")]
+    for path in sorted(files):
         if "evaluation" in path.parts:
             continue
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
@@ -100,7 +102,15 @@ def _screen(text: str, locale: str | None, history: list[str], default_region: s
     doc = analyse(text)
     hits = detect(doc)
     history_docs = [analyse(item) for item in history]
-    decision = decide(doc, hits, [(d, detect(d)) for d in history_docs])
+    history_hits = [(d, detect(d)) for d in history_docs]
+    decision = decide(doc, hits, history_hits)
+    if decision.level < Level.CRISIS:
+        # The statistical backstop can only raise, so it runs only when the rules
+        # stayed below crisis (and, inside, only where a rule saw some signal).
+        extra = backstop(doc, hits)
+        history_extra = [(d, h + backstop(d, h)) for d, h in history_hits]
+        if extra or any(len(h2) > len(h) for (_, h), (_, h2) in zip(history_hits, history_extra, strict=True)):
+            decision = decide(doc, hits + extra, history_extra)
     resolved = resolve_with_detection(
         locale if isinstance(locale, str) else None, _detection(doc, history_docs), default_region
     )

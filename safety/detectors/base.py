@@ -52,6 +52,7 @@ ROLES = frozenset(
         "support",  # history, hopelessness, informational: a signpost
         "mask",  # an idiom or harmless phrase: hides other hits on the same words
         "marker",  # used by decide.py only (negation, past, present)
+        "statistical",  # the statistical backstop: raises to crisis, never lowered by a frame
     }
 )
 _HEAD = 3  # prefix anchors are indexed by their first three letters

@@ -81,6 +81,7 @@ class ConceptRule:
     persons: frozenset[str]
     lowered_by: tuple[str, ...]
     blocked_by: tuple[str, ...]
+    note: str  # a fixed note for every hit ("negated" for a rule that reads a denial)
     support_rule: Rule  # the same rule at support level, for lowered hits
 
 
@@ -315,6 +316,7 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
                 persons=persons,
                 lowered_by=lowered_by,
                 blocked_by=blocked_by,
+                note=str(raw.get("note", "")),
                 support_rule=replace(rule, level=Level.SUPPORT) if serious else rule,
             )
         )
@@ -647,6 +649,8 @@ class ConceptDetector(Detector):
         if any(c in scope_concepts for c in crule.blocked_by):
             return None
         notes: list[str] = ["+".join(o.concept for o in combo)]
+        if crule.note:
+            notes.append(crule.note)
         lowered = False
         if best[0]:
             notes.append("negated")

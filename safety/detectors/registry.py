@@ -20,10 +20,11 @@ from safety.detectors.indirect_ideation import IndirectIdeationDetector
 from safety.detectors.means import MeansDetector
 from safety.detectors.other_languages import OtherLanguagesDetector
 from safety.detectors.self_harm import SelfHarmDetector
+from safety.detectors.statistical import StatisticalDetector
 from safety.detectors.support import SupportDetector
 from safety.detectors.third_person import ThirdPersonDetector
 
-__all__ = ["DETECTOR_TYPES", "all_detectors", "detect", "detectors_version"]
+__all__ = ["DETECTOR_TYPES", "all_detectors", "backstop", "detect", "detectors_version"]
 
 DETECTOR_TYPES: tuple[type[Detector], ...] = (
     ImminentDangerDetector,
@@ -37,6 +38,7 @@ DETECTOR_TYPES: tuple[type[Detector], ...] = (
     SupportDetector,
     IdiomDetector,
     ConceptDetector,
+    StatisticalDetector,
 )
 
 
@@ -61,8 +63,23 @@ def detect(doc: Document) -> list[Hit]:
     merged, others = _merged()
     hits = merged.find(doc)
     for detector in others:
-        hits.extend(detector.detect(doc))
+        if not getattr(detector, "raise_only", False):
+            hits.extend(detector.detect(doc))
     return hits
+
+
+def backstop(doc: Document, hits: list[Hit]) -> list[Hit]:
+    """Hits of the raise-only detectors (the statistical backstop), for a message whose
+    other hits are ``hits``. They run only where some rule saw a signal: on its own the
+    backstop over-reads long distress stories."""
+    if not any(h.rule.role not in ("mask", "marker", "support", "context") for h in hits):
+        return []
+    _, others = _merged()
+    out: list[Hit] = []
+    for detector in others:
+        if getattr(detector, "raise_only", False):
+            out.extend(detector.detect(doc))
+    return out
 
 
 @cache
