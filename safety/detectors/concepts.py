@@ -107,6 +107,7 @@ class _Concepts:
 @dataclass(frozen=True)
 class _Negation:
     negators: frozenset[str]
+    prepositions: frozenset[str]  # "без", "without": negate a noun phrase, any script
     breakers: frozenset[str]
     window: int
     window_cyrillic: int
@@ -276,7 +277,16 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
         if not groups:
             raise ValueError(f"safety/{_YAML}: rule {rule_id!r} has no concepts")
         negated = frozenset(_str_list(raw.get("negated")))
-        unnegated = frozenset(_str_list(raw.get("unnegated")))
+        # By default any negated part of a crisis rule lowers it ("no self harm, no
+        # suicidal thoughts"); rules that read a negation name it in `negated`, and
+        # rules whose phrases carry their own negation set `negatable: false`.
+        level_raw = Level(raw["level"])
+        default_unnegated = (
+            [c for g in groups for c in g if c not in negated]
+            if level_raw.at_least(Level.CRISIS) and raw.get("negatable", True) and not negated
+            else []
+        )
+        unnegated = frozenset([*_str_list(raw.get("unnegated")), *default_unnegated])
         lowered_by = tuple(_str_list(raw.get("lowered_by")))
         blocked_by = tuple(_str_list(raw.get("blocked_by")))
         for concept in [*negated, *unnegated, *lowered_by, *blocked_by]:
@@ -353,6 +363,7 @@ def _negation() -> _Negation:
     return _Negation(
         negators=frozenset(_fold(str(w)) for w in [*data["negators"], *_str_list(own.get("extra_negators"))]),
         post=frozenset(_fold(w) for w in _str_list(own.get("post_negators"))),
+        prepositions=frozenset(_fold(w) for w in _str_list(own.get("extra_negators"))),
         breakers=frozenset(_fold(str(w)) for w in data["negation_breakers"]),
         window=int(data["negation_window"]),
         window_cyrillic=int(data["negation_window_cyrillic"]),
@@ -870,7 +881,11 @@ def _negated(doc: Document, first: int, negation: _Negation) -> bool:
         if _CLAUSE_BREAK.search(text[doc.spans[index][1] : doc.spans[index + 1][0]]):
             break
         if any(f in negation.negators for f in piece):
-            if _CYRILLIC.match(piece[0]) and first - index > negation.window_cyrillic:
+            if (
+                _CYRILLIC.match(piece[0])
+                and first - index > negation.window_cyrillic
+                and piece[0] not in negation.prepositions
+            ):
                 continue
             following = pieces[index + 1] if index + 1 < len(pieces) else ()
             return not any(f in negation.breakers for f in following)
