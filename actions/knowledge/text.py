@@ -67,7 +67,9 @@ def _stopwords() -> frozenset[str]:
 def _aliases() -> dict[str, str]:
     """variant lemma -> canonical term (a canonical term maps to itself)."""
     mapping: dict[str, str] = {}
-    for canonical, variants in (_load_yaml("aliases.yml").get("aliases") or {}).items():
+    data = _load_yaml("aliases.yml")
+    sections = [data.get("aliases") or {}, data.get("synonyms") or {}]
+    for canonical, variants in (item for section in sections for item in section.items()):
         mapping[canonical] = canonical
         for variant in variants or []:
             parts = tokens(str(variant))
@@ -106,10 +108,16 @@ def broader_terms(term: str) -> tuple[str, ...]:
     return _broader().get(term, ())
 
 
+@lru_cache(maxsize=1)
 def fuzzy_vocabulary() -> dict[str, str]:
-    """Words worth correcting when misspelt (drug names, key terms), in every listed
-    spelling, each mapped to its canonical term."""
-    return dict(_aliases())
+    """Words worth correcting when misspelt (drug names, key terms: the `aliases` section,
+    not the everyday `synonyms`), in every listed spelling, each mapped to its term."""
+    vocabulary: dict[str, str] = {}
+    for canonical, variants in (_load_yaml("aliases.yml").get("aliases") or {}).items():
+        vocabulary[canonical] = canonical
+        for variant in variants or []:
+            vocabulary[tokens(str(variant))[0]] = canonical
+    return vocabulary
 
 
 @lru_cache(maxsize=1)
