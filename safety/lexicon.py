@@ -431,7 +431,7 @@ def analyse_russian_word(word: str) -> tuple[Piece, ...]:
     # Words glued together (a zero-width joiner between them was dropped).
     if len(word) >= _MIN_SPLIT_LENGTH + 2 and not _russian_known(word):
         parts = segment(word, lexicon.vocabulary, lexicon.keywords)
-        if parts is not None:
+        if parts is not None and all(len(part) >= 3 for part in parts):
             return tuple(p for part in parts for p in analyse_russian_word(part))
     squeezed = _REPEAT.sub(lambda m: m.group(1) * min(2, len(m.group())), word)
     corrected = _fuzzy(squeezed, lexicon.fuzzy_by_letter)

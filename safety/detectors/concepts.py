@@ -56,7 +56,7 @@ _MAX_CANDIDATES = 8  # occurrences of one group tried per rule and sentence
 _NEIGHBOURS = 2  # a message rule combines a sentence with up to two on either side
 _HITS_PER_RULE = 8  # plenty to explain a verdict; bounds work on huge input
 _PERSONS = frozenset({"self", "you", "other", "none"})
-_STRONG_FRAMES = frozenset({"FICTION", "TRIVIA", "REPORTED"})
+_STRONG_FRAMES = frozenset({"FICTION", "TRIVIA", "REPORTED", "HELP_Q"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class ConceptRule:
     negated: frozenset[str]
     unnegated: frozenset[str]
     persons: frozenset[str]
+    content_persons: frozenset[str]  # whom the last part (the death, the means) may be about
     lowered_by: tuple[str, ...]
     blocked_by: tuple[str, ...]
     note: str  # a fixed note for every hit ("negated" for a rule that reads a denial)
@@ -280,10 +281,9 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
         # By default any negated part of a crisis rule lowers it ("no self harm, no
         # suicidal thoughts"); rules that read a negation name it in `negated`, and
         # rules whose phrases carry their own negation set `negatable: false`.
-        level_raw = Level(raw["level"])
         default_unnegated = (
             [c for g in groups for c in g if c not in negated]
-            if level_raw.at_least(Level.CRISIS) and raw.get("negatable", True) and not negated
+            if raw.get("negatable", True) and not negated
             else []
         )
         unnegated = frozenset([*_str_list(raw.get("unnegated")), *default_unnegated])
@@ -324,6 +324,7 @@ def _load_rules(data: dict[str, Any], names: frozenset[str]) -> tuple[ConceptRul
                 negated=negated,
                 unnegated=unnegated,
                 persons=persons,
+                content_persons=frozenset(_str_list(raw.get("content_person")) or _PERSONS),
                 lowered_by=lowered_by,
                 blocked_by=blocked_by,
                 note=str(raw.get("note", "")),
@@ -670,6 +671,13 @@ class ConceptDetector(Detector):
         if person not in crule.persons:
             notes.append(f"about {person}" if person != "you" else "second person")
             lowered = True
+        elif len(combo) > 1 and crule.content_persons != _PERSONS:
+            # "my grandma is dying and I think about it": the death is not the writer's.
+            content = combo[-1]
+            about = self._person(doc, content.first, content.last, (content,))
+            if about not in crule.content_persons:
+                notes.append(f"about {about}")
+                lowered = True
         if crule.lowered_by and person != "self":
             # Stories, quizzes and reported questions frame a sentence even when the
             # writer is in it ("I'm reading a novel where..."); general wording only
@@ -750,8 +758,8 @@ class ConceptDetector(Detector):
                 text[doc.spans[index - 1][1] : doc.spans[index][0]]
             ):
                 break
-            if piece[0] in persons.determiners and index + 1 < end:
-                return "other"  # "умер мой кот"
+            if piece[0] in persons.determiners and index + 1 < end and _CYRILLIC.match(piece[0]):
+                return "other"  # "умер мой кот" (Russian puts the subject after the verb)
             if piece[0] in persons.other_words:
                 return "other"
         return "none"
@@ -857,10 +865,20 @@ def _crosses_clause(doc: Document, first: int, last: int) -> bool:
     return bool(_CLAUSE_BREAK.search(doc.normalised.text[spans[first][1] : spans[last][0]]))
 
 
+_RU_POST_DENIALS = frozenset({"хотеть", "хочу", "хочется", "собираться", "собираюсь", "буду", "планирую", "стану"})
+
+
 def _post_negated(doc: Document, last: int, negation: _Negation) -> bool:
-    """"суицидальных мыслей нет." / "self-harm: none": a negator right after, then a pause."""
+    """"суицидальных мыслей нет." / "self-harm: none": a negator right after, then a
+    pause; and the Russian inverted denial "умирать не хочу"."""
     pieces = doc.pieces
     index = last + 1
+    if (
+        index + 1 < len(pieces)
+        and pieces[index][0] == "не"
+        and not _RU_POST_DENIALS.isdisjoint(pieces[index + 1])
+    ):
+        return True
     if index + 1 >= len(pieces) or pieces[index][0] not in negation.post:
         return False
     after = pieces[index + 1]
