@@ -66,6 +66,7 @@ class Occurrence:
     last: int
     sentence: int
     negated: bool
+    negator: int = -1  # token index of the negator (before or after), -1 if none
 
 
 @dataclass(frozen=True)
@@ -633,7 +634,13 @@ class ConceptDetector(Detector):
                 and _crosses_clause(doc, first, last)
             ):
                 continue
-            violations = sum(1 for o in combo if o.concept in crule.unnegated and o.negated)
+            # A negator that belongs to another part ("NOT interested in LIVING") is
+            # that part's own wording, not a negation of this one.
+            violations = sum(
+                1 for o in combo
+                if o.concept in crule.unnegated and o.negated
+                and not any(p is not o and p.first <= o.negator <= p.last for p in combo)
+            )
             key = (violations, last - first)
             if best is None or key < best[:2]:
                 best = (violations, last - first, combo)
@@ -868,7 +875,7 @@ def _crosses_clause(doc: Document, first: int, last: int) -> bool:
 _RU_POST_DENIALS = frozenset({"хотеть", "хочу", "хочется", "собираться", "собираюсь", "буду", "планирую", "стану"})
 
 
-def _post_negated(doc: Document, last: int, negation: _Negation) -> bool:
+def _post_negated(doc: Document, last: int, negation: _Negation) -> int:
     """"суицидальных мыслей нет." / "self-harm: none": a negator right after, then a
     pause; and the Russian inverted denial "умирать не хочу"."""
     pieces = doc.pieces
@@ -878,17 +885,18 @@ def _post_negated(doc: Document, last: int, negation: _Negation) -> bool:
         and pieces[index][0] == "не"
         and not _RU_POST_DENIALS.isdisjoint(pieces[index + 1])
     ):
-        return True
+        return index
     if index + 1 >= len(pieces) or pieces[index][0] not in negation.post:
-        return False
+        return -1
     after = pieces[index + 1]
     if after[0] == BOUNDARY:
-        return True
+        return index
     gap = doc.normalised.text[doc.spans[index][1] : doc.spans[index + 1][0]]
-    return bool(_CLAUSE_BREAK.search(gap))
+    return index if _CLAUSE_BREAK.search(gap) else -1
 
 
-def _negated(doc: Document, first: int, negation: _Negation) -> bool:
+def _negated(doc: Document, first: int, negation: _Negation) -> int:
+    """Token index of the negator governing a word at ``first``, or -1."""
     pieces = doc.pieces
     text = doc.normalised.text
     stop = max(0, first - negation.window)
@@ -906,8 +914,8 @@ def _negated(doc: Document, first: int, negation: _Negation) -> bool:
             ):
                 continue
             following = pieces[index + 1] if index + 1 < len(pieces) else ()
-            return not any(f in negation.breakers for f in following)
-    return False
+            return -1 if any(f in negation.breakers for f in following) else index
+    return -1
 
 
 def concept_occurrences(
@@ -965,7 +973,9 @@ def concept_occurrences(
         if key in seen:
             continue
         seen.add(key)
-        negated = _negated(doc, first, negation) or _post_negated(doc, last, negation)
-        out.append(Occurrence(name, first, last, number, negated))
+        negator = _negated(doc, first, negation)
+        if negator < 0:
+            negator = _post_negated(doc, last, negation)
+        out.append(Occurrence(name, first, last, number, negator >= 0, negator))
     out.sort(key=lambda o: (o.first, o.last))
     return out
