@@ -1,4 +1,5 @@
-"""The project's own labelled cases (``cases/dev.jsonl``, ``cases/holdout.jsonl``).
+"""The project's own labelled cases (``cases/dev.jsonl``, ``dev2.jsonl``; the held-out
+``holdout.jsonl`` and ``holdout2.jsonl`` only when asked for).
 
 Schema: see ``cases/README.md`` (owned by the case writer). Read-only here.
 """
@@ -18,7 +19,7 @@ _LEVELS = {"none", "support", "crisis", "emergency"}
 
 
 def load_cases(name: str, directory: Path = CASES_DIR) -> Iterator[Example]:
-    """Yield the cases of ``<name>.jsonl`` ("dev" or "holdout")."""
+    """Yield the cases of ``<name>.jsonl`` ("dev", "dev2", "holdout", "holdout2")."""
     path = directory / f"{name}.jsonl"
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

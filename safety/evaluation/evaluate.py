@@ -1,8 +1,9 @@
 """``python -m safety evaluate``: recall and false alarms, per language and category.
 
 Sources:
-* the project's labelled cases: ``cases/dev.jsonl`` always; ``cases/holdout.jsonl`` only
-  with ``--holdout`` (nobody tunes on it: run it to report figures at a release decision);
+* the project's labelled cases: ``cases/dev.jsonl`` and ``cases/dev2.jsonl`` always;
+  ``cases/holdout.jsonl`` and ``cases/holdout2.jsonl`` only with ``--holdout`` (nobody
+  tunes on them: run them to report figures at a release decision);
 * the public sets in ``<repo>/../shared/data`` when that folder exists (skipped with a
   message otherwise). Each is split once into a "tune" half, which the rules were
   adjusted against, and a "held-out" half, never looked at; both are reported.
@@ -27,7 +28,13 @@ from safety.evaluation.shared import ATTRIBUTION, SHARED_SETS, default_data_dir,
 from safety.pipeline import engine_version, screen, warm_up
 from safety.verdict import Level
 
-__all__ = ["main", "run_cases", "run_examples", "evaluate_cases", "evaluate_shared"]
+__all__ = ["main", "run_cases", "run_examples", "evaluate_cases", "evaluate_shared",
+           "DEVELOPMENT_SETS", "HELD_OUT_SETS"]
+
+# The case writers' development sets (tuning allowed) and the held-out sets (run only at
+# a release decision with --holdout; never tuned on, failures read only afterwards).
+DEVELOPMENT_SETS = ("dev", "dev2")
+HELD_OUT_SETS = ("holdout", "holdout2")
 
 
 def run_examples(examples: Iterable[Example]) -> list[Scored]:
@@ -161,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m safety evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--holdout", action="store_true",
-                        help="also run cases/holdout.jsonl (report figures only; never tune on it)")
+                        help="also run cases/holdout.jsonl and holdout2.jsonl (report figures only; never tune on them)")
     parser.add_argument("--no-cases", action="store_true", help="skip the project's labelled cases")
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/data")
     parser.add_argument("--sets", default=",".join(SHARED_SETS),
@@ -171,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--failures", action="store_true",
-                        help="list failing dev case ids and rules (never for the holdout)")
+                        help="list failing dev and dev2 case ids and rules (never for the holdouts)")
     return parser
 
 
@@ -180,12 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm_up()
     report: dict[str, Any] = {"version": engine_version(), "cases": {}, "shared": {}, "skipped": []}
     if not args.no_cases:
-        for name in ["dev", *(["holdout"] if args.holdout else [])]:
+        for name in [*DEVELOPMENT_SETS, *(HELD_OUT_SETS if args.holdout else ())]:
             if not (args.cases_dir / f"{name}.jsonl").exists():
                 report["skipped"].append(f"cases/{name}.jsonl: not found, skipped")
                 continue
             items = run_cases(name, args.cases_dir)
-            report["cases"][name] = evaluate_cases(name, items, show_failures=args.failures and name == "dev")
+            report["cases"][name] = evaluate_cases(
+                name, items, show_failures=args.failures and name in DEVELOPMENT_SETS
+            )
     if not args.no_shared:
         names = [n.strip() for n in args.sets.split(",") if n.strip()]
         unknown = [n for n in names if n not in SHARED_SETS]
