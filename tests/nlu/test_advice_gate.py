@@ -35,6 +35,11 @@ ADVICE = [
     "write me a prescription for sertraline, please",
     "какое лекарство мне выбрать",
     "можно я сам брошу пароксетин?",
+    "is it fine for me to stop sertraline suddenly",
+    "would it be wise for me to come off paroxetine",
+    "i think i'll quit my antidepressants this week",
+    "can you tell me which ssri i should start on",
+    "скажите, с какого сиозс мне начать",
 ]
 
 NOT_ADVICE = [
@@ -52,6 +57,9 @@ NOT_ADVICE = [
     "что лучше: терапия или таблетки?",
     "сколько стоит один укол кетамина",
     "можно ли вылечить птср без лекарств",
+    "why do people stop taking ptsd medication",
+    "what did the trial find when people stopped ketamine",
+    "which antidepressants are used for ptsd",
 ]
 
 
