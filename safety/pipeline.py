@@ -17,7 +17,13 @@ from safety.analysis import Document, analyse
 from safety.decide import decide
 from safety.detectors.base import PatternDetector
 from safety.detectors.concepts import ConceptDetector
-from safety.detectors.registry import all_detectors, backstop, detect
+from safety.detectors.registry import (
+    all_detectors,
+    backstop,
+    detect,
+    detect_others,
+    detect_patterns,
+)
 from safety.helplines import helplines, select_helplines
 from safety.language import Detection, detect_language
 from safety.locale import resolve_locale, resolve_with_detection
@@ -100,10 +106,18 @@ def screen(
 
 def _screen(text: str, locale: str | None, history: list[str], default_region: str | None) -> Verdict:
     doc = analyse(text)
-    hits = detect(doc)
     history_docs = [analyse(item) for item in history]
     history_hits = [(d, detect(d)) for d in history_docs]
-    decision = decide(doc, hits, history_hits)
+    # The phrase rules first; when they already make the message a crisis, the concept
+    # rules are asked only whether it is an emergency (a large saving on long messages).
+    hits = detect_patterns(doc)
+    first = decide(doc, hits, history_hits)
+    if first.level == Level.EMERGENCY:
+        decision = first
+    else:
+        more = detect_others(doc, Level.EMERGENCY if first.level == Level.CRISIS else None)
+        hits = hits + more
+        decision = decide(doc, hits, history_hits) if more else first
     if decision.level < Level.CRISIS:
         # The statistical backstop can only raise, so it runs only when the rules
         # stayed below crisis (and, inside, only where a rule saw some signal).

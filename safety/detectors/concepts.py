@@ -55,8 +55,12 @@ _HEAD = 3
 _MAX_CANDIDATES = 8  # occurrences of one group tried per rule and sentence
 _NEIGHBOURS = 2  # a message rule combines a sentence with up to two on either side
 _HITS_PER_RULE = 8  # plenty to explain a verdict; bounds work on huge input
+_HEAD_SENTENCES = 300  # of a very long message, the concepts read the first 300
+_TAIL_SENTENCES = 100  # and the last 100 sentences
 _PERSONS = frozenset({"self", "you", "other", "none"})
 _STRONG_FRAMES = frozenset({"FICTION", "TRIVIA", "REPORTED", "HELP_Q"})
+# "my thoughts of dying" is the writer's: a thought, wish or plan is not another person.
+_MIND_CONCEPTS = frozenset({"THINK", "WISH", "URGE", "INTEND", "SELF"})
 
 
 @dataclass(frozen=True)
@@ -464,6 +468,10 @@ class ConceptDetector(Detector):
         return tuple(frozenset(c for g in crule.groups for c in g) for crule in self.rules)
 
     @cached_property
+    def _message_rules(self) -> tuple[int, ...]:
+        return tuple(i for i, crule in enumerate(self.rules) if crule.scope == "message")
+
+    @cached_property
     def _message_first_concepts(self) -> frozenset[str]:
         """Concepts that can start a message rule."""
         return frozenset(c for crule in self.rules if crule.scope == "message" for c in crule.groups[0])
@@ -511,34 +519,48 @@ class ConceptDetector(Detector):
         out.sort()
         return out
 
-    def detect(self, doc: Document) -> list[Hit]:
+    def detect(self, doc: Document, at_least: Level | None = None) -> list[Hit]:
+        """Hits in ``doc``; with ``at_least``, only from rules of that level or above."""
         if not doc.sentences:
             return []
         rules = self.rules
         count = len(doc.sentences)
-        possibles = [self._possible(sentence.words) for sentence in doc.sentences]
+        # A very long message (a pasted document: Telegram itself stops at 4 096
+        # characters) is read at its start and end; the phrase rules read all of it.
+        kept = (
+            range(count) if count <= _HEAD_SENTENCES + _TAIL_SENTENCES
+            else [*range(_HEAD_SENTENCES), *range(count - _TAIL_SENTENCES, count)]
+        )
+        empty: frozenset[str] = frozenset()
+        possibles = [empty] * count
+        for number in kept:
+            possibles[number] = self._possible(doc.sentences[number].words)
         # Sentence rules read one sentence; message rules read a few neighbouring ones
         # (their windows are a few dozen words), so a long message costs in proportion.
         candidates: dict[int, list[int]] = {}
         message_candidates: dict[int, list[int]] = {}
+        message_firsts = self._message_first_concepts
+        groups = self._group_sets
         for number, possible in enumerate(possibles):
             if not possible:
                 continue
             found = self._candidate_rules(possible, "sentence")
+            if at_least is not None:
+                found = [i for i in found if rules[i].rule.level.at_least(at_least)]
             if found:
                 candidates[number] = found
-            if self._message_first_concepts.isdisjoint(possible):
+            if message_firsts.isdisjoint(possible):
                 continue
             lo, hi = max(0, number - _NEIGHBOURS), min(count, number + _NEIGHBOURS + 1)
             around = possible if count == 1 else frozenset().union(*possibles[lo:hi])
-            first_groups = [
-                i for i in self._candidate_rules(around, "message")
-                if not self._group_sets[i][0].isdisjoint(possible)
+            starting = [
+                i for i in self._message_rules
+                if (at_least is None or rules[i].rule.level.at_least(at_least))
+                and not groups[i][0].isdisjoint(possible)
+                and all(not g.isdisjoint(around) for g in groups[i][1:])
             ]
-            if first_groups:
-                message_candidates[number] = first_groups
-        if not candidates and not message_candidates:
-            return []
+            if starting:
+                message_candidates[number] = starting
         needs = self._rule_needs
         wanted: dict[int, frozenset[str]] = {
             n: frozenset().union(*(needs[i] for i in found)) for n, found in candidates.items()
@@ -566,9 +588,12 @@ class ConceptDetector(Detector):
         frames: dict[int, frozenset[str]] = {}
         made: dict[int, int] = {}  # rule -> hits so far (bounded, like the pattern detectors)
         seen: set[tuple[int, int, int]] = set()
+        full: set[int] = set()  # rules that reached their hit limit
         for number in sorted(set(candidates) | set(message_candidates)):
-            sentence_rules = [i for i in candidates.get(number, ()) if made.get(i, 0) < _HITS_PER_RULE]
-            message_rules = [i for i in message_candidates.get(number, ()) if made.get(i, 0) < _HITS_PER_RULE]
+            if len(full) == len(rules):
+                break
+            sentence_rules = [i for i in candidates.get(number, ()) if i not in full]
+            message_rules = [i for i in message_candidates.get(number, ()) if i not in full]
             if not sentence_rules and not message_rules:
                 continue
             present = occurrences_of(number)
@@ -579,6 +604,8 @@ class ConceptDetector(Detector):
                 if hit is not None:
                     hits.append(hit)
                     made[index] = made.get(index, 0) + 1
+                    if made[index] >= _HITS_PER_RULE:
+                        full.add(index)
             if not message_rules:
                 continue
             around_present: dict[str, list[Occurrence]] = {}
@@ -591,6 +618,8 @@ class ConceptDetector(Detector):
                     seen.add((index, hit.first, hit.last))
                     hits.append(hit)
                     made[index] = made.get(index, 0) + 1
+                    if made[index] >= _HITS_PER_RULE:
+                        full.add(index)
         return hits
 
     def _apply(
@@ -748,8 +777,12 @@ class ConceptDetector(Detector):
             if _CLAUSE_BREAK.search(text[doc.spans[index][1] : doc.spans[index + 1][0]]):
                 break
             if piece[0] in persons.determiners and index < first - 1:
-                following = pieces[index + 1][0]
-                if following not in persons.self_words and following not in ("own", "собственный"):
+                following = pieces[index + 1]
+                if (
+                    following[0] not in persons.self_words
+                    and following[0] not in ("own", "собственный")
+                    and _MIND_CONCEPTS.isdisjoint(_piece_concepts(following))
+                ):
                     return "other"  # "my cat died": a noun between the owner and the hit
             found = self._person_of(piece, persons)
             if found is not None:

@@ -23,8 +23,10 @@ from safety.detectors.self_harm import SelfHarmDetector
 from safety.detectors.statistical import StatisticalDetector
 from safety.detectors.support import SupportDetector
 from safety.detectors.third_person import ThirdPersonDetector
+from safety.verdict import Level
 
-__all__ = ["DETECTOR_TYPES", "all_detectors", "backstop", "detect", "detectors_version"]
+__all__ = ["DETECTOR_TYPES", "all_detectors", "backstop", "detect", "detect_others", "detect_patterns",
+           "detectors_version"]
 
 DETECTOR_TYPES: tuple[type[Detector], ...] = (
     ImminentDangerDetector,
@@ -59,11 +61,28 @@ def _merged() -> tuple[RuleSet, tuple[Detector, ...]]:
 
 
 def detect(doc: Document) -> list[Hit]:
-    """Every detector's hits on one analysed message."""
-    merged, others = _merged()
-    hits = merged.find(doc)
+    """Every detector's hits on one analysed message (the raise-only backstop aside)."""
+    return detect_patterns(doc) + detect_others(doc)
+
+
+def detect_patterns(doc: Document) -> list[Hit]:
+    """The pattern detectors' hits (one merged index)."""
+    merged, _ = _merged()
+    return merged.find(doc)
+
+
+def detect_others(doc: Document, at_least: Level | None = None) -> list[Hit]:
+    """The other detectors' hits (the concept detector), optionally only from rules of
+    ``at_least`` that level: once the patterns make a message a crisis, only an
+    emergency can still change the verdict."""
+    _, others = _merged()
+    hits: list[Hit] = []
     for detector in others:
-        if not getattr(detector, "raise_only", False):
+        if getattr(detector, "raise_only", False):
+            continue
+        if at_least is not None and isinstance(detector, ConceptDetector):
+            hits.extend(detector.detect(doc, at_least=at_least))
+        else:
             hits.extend(detector.detect(doc))
     return hits
 

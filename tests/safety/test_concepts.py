@@ -80,9 +80,10 @@ def test_frames_lower_with_a_note(text: str, note: str) -> None:
 
 
 def test_reasons_name_the_concepts() -> None:
-    verdict = safety.screen("some days I just wish I could go to sleep and not wake up")
-    reason = next(r for r in verdict.reasons if r.rule.startswith("concept.wish_death"))
-    assert "WISH+DEATH" in reason.rule and reason.matched
+    verdict = safety.screen("honestly the thought of not having to wake up anymore keeps me calm")
+    assert verdict.level.at_least(Level.CRISIS)
+    reason = next(r for r in verdict.reasons if r.rule.startswith("concept.think_death"))
+    assert "THINK+DEATH" in reason.rule and reason.matched
 
 
 def test_combination_across_sentences_and_history() -> None:
@@ -92,8 +93,15 @@ def test_combination_across_sentences_and_history() -> None:
 
 
 def test_russian_forms_come_from_lemmas() -> None:
-    for text in ("хочу умереть", "хотела умереть, и сейчас хочу", "я умру скоро, хочется этого"):
-        assert any(r.detector == "concepts" for r in safety.screen(text).reasons), text
+    for text in ("хочу умереть", "хотела умереть, и сейчас хочу", "мне хочется умереть"):
+        hits = DETECTOR.detect(analyse(text))
+        assert any(h.rule.id == "concept.wish_death" for h in hits), text
+
+
+def test_only_an_emergency_is_asked_of_a_crisis() -> None:
+    # The phrase rules already make this a crisis; the concepts are asked for emergencies only.
+    hits = DETECTOR.detect(analyse("I want to die. The pills are lined up in front of me"), at_least=Level.EMERGENCY)
+    assert hits and all(h.rule.level == Level.EMERGENCY for h in hits)
 
 
 def test_unknown_concept_in_a_rule_is_an_error(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_fail_safe_when_a_detector_breaks(monkeypatch: pytest.MonkeyPatch) -> No
     def broken(doc: object) -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline, "detect", broken)
+    monkeypatch.setattr(pipeline, "detect_patterns", broken)
     verdict = safety.screen("what is EMDR?", locale="en-GB")
     assert verdict.level == Level.CRISIS
     assert verdict.reasons[0].rule == "internal_error"
@@ -82,7 +82,7 @@ def test_message_text_is_never_logged(caplog: pytest.LogCaptureFixture, monkeypa
     secret = "my secret words about wanting to die"
     with caplog.at_level(logging.DEBUG):
         safety.screen(secret)
-        monkeypatch.setattr(pipeline, "detect", lambda doc: 1 / 0)
+        monkeypatch.setattr(pipeline, "detect_patterns", lambda doc: 1 / 0)
         safety.screen(secret)
     assert all("secret words" not in record.getMessage() for record in caplog.records)
     assert all("secret words" not in (record.exc_text or "") for record in caplog.records)
