@@ -121,3 +121,19 @@ def test_a_domain_word_counts_only_when_the_snippet_explains_it(kb: KnowledgeBas
 def test_the_full_name_of_ptsd_is_ptsd() -> None:
     assert "ptsd" in content_lemmas("what is post-traumatic stress disorder")
     assert "ptsd" in content_lemmas("посттравматическое стрессовое расстройство")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long does it usually take for sertraline to help",
+        "how soon will paroxetine start working",
+        "сколько обычно ждать, пока подействует сертралин",
+    ],
+)
+def test_how_long_until_it_works_is_an_onset_question(text: str) -> None:
+    assert "onset" in content_lemmas(text)
+
+
+def test_how_long_a_session_lasts_is_not_an_onset_question() -> None:
+    assert "onset" not in content_lemmas("how long is a ketamine session")
