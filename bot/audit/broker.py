@@ -72,16 +72,24 @@ class AuditEventBroker(EventBroker):
         return cls(url=url, drain_interval=interval)
 
     def publish(self, event: dict[str, Any]) -> None:
-        try:
-            record = normalize(event, self._memory)
-        except Exception as exc:  # noqa: BLE001 - never raise into Rasa's request path
-            self._dropped += 1
-            logger.error(
-                "audit: could not read a %r event (%s)", event.get("event"), type(exc).__name__
-            )
-            return
-        if record is not None:
-            self.writer.submit(record)
+        self.publish_many([event])
+
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """Publish the events of one turn together: one spool fsync for all of them
+        (called by bot.scale.tracker_store; Rasa itself calls :meth:`publish`)."""
+        records = []
+        for event in events:
+            try:
+                record = normalize(event, self._memory)
+            except Exception as exc:  # noqa: BLE001 - never raise into Rasa's request path
+                self._dropped += 1
+                logger.error(
+                    "audit: could not read a %r event (%s)", event.get("event"), type(exc).__name__
+                )
+                continue
+            if record is not None:
+                records.append(record)
+        self.writer.submit_many(records)
 
     def record(self, record: NewRecord) -> None:
         """Spool a record made elsewhere in the process (same durability as publish)."""

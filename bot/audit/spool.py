@@ -96,19 +96,35 @@ class Spool:
         return Segment(path=path, fd=fd)
 
     def append(self, record: dict[str, Any]) -> None:
-        plain = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        line = base64.b64encode(crypto.encrypt(self._key, plain, aad=_AAD)) + b"\n"
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Append records with one write and one fsync (a turn's user message and
+        replies arrive together: one disk flush for all of them instead of one each)."""
+        if not records:
+            return
+        lines = b"".join(
+            base64.b64encode(
+                crypto.encrypt(
+                    self._key,
+                    json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+                    aad=_AAD,
+                )
+            )
+            + b"\n"
+            for r in records
+        )
         with self._lock:
             if self._current is None:
                 raise RuntimeError("spool is closed")
             seg = self._current
-            # One write() on an O_APPEND descriptor: a line is never interleaved, and
-            # fsync before returning means an acknowledged record survives a crash.
-            written = os.write(seg.fd, line)
-            if written != len(line):
-                raise OSError(f"short write to audit spool ({written} of {len(line)} bytes)")
+            # One write() on an O_APPEND descriptor: lines are never interleaved, and
+            # fsync before returning means acknowledged records survive a crash.
+            written = os.write(seg.fd, lines)
+            if written != len(lines):
+                raise OSError(f"short write to audit spool ({written} of {len(lines)} bytes)")
             os.fsync(seg.fd)
-            seg.count += 1
+            seg.count += len(records)
 
     def current_count(self) -> int:
         with self._lock:

@@ -126,17 +126,25 @@ class SpoolWriter:
     # -- request path -----------------------------------------------------------------
 
     def submit(self, record: NewRecord) -> None:
-        data = record.to_json()
+        self.submit_many([record])
+
+    def submit_many(self, records: list[NewRecord]) -> None:
+        """Spool several records with one fsync; same guarantees as :meth:`submit`."""
+        if not records:
+            return
+        data = [record.to_json() for record in records]
         if self._backlog_since is None:
             self._backlog_since = time.monotonic()
         try:
-            self._spool.append(data)
+            self._spool.append_many(data)
             self._spool_error = None
         except Exception as exc:  # noqa: BLE001 - must never raise into Rasa
             self._spool_error = _describe(exc)
-            self._memory.append(data)
+            self._memory.extend(data)
             logger.error(
-                "audit: spool write failed (%s); holding the record in memory", self._spool_error
+                "audit: spool write failed (%s); holding %d record(s) in memory",
+                self._spool_error,
+                len(data),
             )
 
     # -- draining -----------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_spool_unwritable_keeps_records_in_memory_and_says_down(h, sqlite_settin
             raise OSError(28, "No space left on device")
 
         with monkeypatch.context() as m:
-            m.setattr(Spool, "append", broken)
+            m.setattr(Spool, "append_many", broken)  # every spool write goes through it
             broker.publish(h.load_events()[3])
             health = broker.health()
             assert health["status"] == "down" and "memory" in health["reasons"][0]
