@@ -42,6 +42,9 @@ __all__ = ["main", "train", "load_training_data"]
 REPO = PACKAGE_DIR.parent
 NLU_DIR = REPO / "data" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+# Three digits or more in a feature: dropped, so the weights file never holds a phone
+# number (tests/safety/test_helplines.py keeps numbers in helplines.yaml only).
+_LONG_NUMBER = re.compile(r"\d{3}")
 NEGATIVE_WEIGHT_EVERYDAY = 3.0  # everyday / treatment questions must stay quiet
 DEFAULT_C = 4.0
 DEFAULT_FEATURES = 12000
@@ -119,7 +122,7 @@ def train(
     for counts in rows:
         df.update(counts.keys())
     n = len(rows)
-    names = sorted(f for f, d in df.items() if d >= 2)
+    names = sorted(f for f, d in df.items() if d >= 2 and not _LONG_NUMBER.search(f))
     vocab = {f: i for i, f in enumerate(names)}
     idf = [math.log((1 + n) / (1 + df[f])) + 1 for f in names]
     clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
