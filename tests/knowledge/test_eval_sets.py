@@ -19,6 +19,7 @@ DEV2 = "answers_dev2.jsonl"
 DEV3 = "answers_dev3.jsonl"
 DEV4 = "answers_dev4.jsonl"
 DEV_OOS = "answers_dev_oos.jsonl"
+DEV_ADVICE = "answers_dev_advice.jsonl"
 
 
 def read_cases(name: str) -> list[dict]:
@@ -30,7 +31,7 @@ def _kind(case: dict) -> str:
     return "answer" if case["expect"].get("snippets") else case["expect"]["kind"]
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS])
+@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE])
 def test_cases_are_well_formed(name: str, kb: KnowledgeBase) -> None:
     cases = read_cases(name)
     ids = [c["id"] for c in cases]
@@ -76,7 +77,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS])
+@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE])
 def test_no_eval_question_is_in_nlu_data_or_hints(name: str) -> None:
     training = {_normalise(t) for t in _training_texts()}
     copied = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in training]
@@ -89,7 +90,7 @@ def test_the_check_would_catch_a_copy() -> None:
 
 def test_dev_and_held_out_sets_do_not_share_questions() -> None:
     held_out = {_normalise(c["question"]) for c in read_cases(HELD_OUT)}
-    for name in (DEV, DEV2, DEV3, DEV4, DEV_OOS):
+    for name in (DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE):
         # Name only the development cases that collide: the held-out questions stay unseen.
         shared = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in held_out]
         assert shared == [], name
