@@ -35,7 +35,7 @@ from functools import cache
 
 from safety._data import load_yaml
 from safety.analysis import Document
-from safety.detectors.base import Hit, RuleSet, parse_rules
+from safety.detectors.base import BACKSTOP_SIGNALS, FRAMING_NOTES, Hit, RuleSet, parse_rules
 from safety.verdict import Level, Reason
 
 __all__ = ["Decision", "decide", "decide_version"]
@@ -49,19 +49,6 @@ _SELF_STATEMENT_DETECTORS = frozenset({"explicit_ideation", "self_harm"})
 _CUE_ROLES = frozenset({"indirect", "context"})
 _INFORMATIONAL_RULES = frozenset({"en.informational", "ru.informational"})
 _SELF_REFERENCE_RULES = frozenset({"en.asking_for_me", "ru.asking_for_me"})
-# Hits that open the gate for the statistical backstop: a signal of risk, however weak
-# (a death or means mention, a farewell detail), not hopelessness or a question alone.
-_BACKSTOP_SIGNALS = frozenset(
-    {"ideation", "self_harm", "imminent", "abuse", "third_person", "indirect", "means"}
-)
-# Notes (decide's and the concept detector's) that mean a rule judged the statement not
-# the writer's present risk; the statistical backstop does not overrule them.
-_FRAMING_NOTES = frozenset(
-    {"negated", "denied", "past", "hypothetical", "second", "about", "general", "fiction",
-     "reported", "trivia", "help_q", "info"}
-)
-
-
 @dataclass(frozen=True)
 class Decision:
     level: Level
@@ -230,9 +217,9 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
     if any(h.rule.role == "statistical" for h, _, _ in judged):
         others = [(h, notes) for h, _, notes in judged if h.rule.role != "statistical"]
         framed = any(
-            note.split(" ")[0] in _FRAMING_NOTES for h, notes in others for note in (*h.notes, *notes)
+            note.split(" ")[0] in FRAMING_NOTES for h, notes in others for note in (*h.notes, *notes)
         )
-        signal = any(h.rule.role in _BACKSTOP_SIGNALS for h, _ in others)
+        signal = any(h.rule.role in BACKSTOP_SIGNALS for h, _ in others)
         if not signal or framed:
             judged = [item for item in judged if item[0].rule.role != "statistical"]
     return judged

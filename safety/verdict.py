@@ -27,39 +27,46 @@ class Level(str, Enum):
     CRISIS = "crisis"
     EMERGENCY = "emergency"
 
+    _order: int  # set on each member below; a plain attribute, so comparing is cheap
+
     @property
     def rank(self) -> int:
-        return _RANK[self.value]
+        return self._order
 
     def at_least(self, other: Level) -> bool:
-        other_value = other.value if isinstance(other, Level) else Level(other).value
-        return _RANK[self.value] >= _RANK[other_value]
+        if not isinstance(other, Level):
+            other = Level(other)
+        return self._order >= other._order
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Level):
             return NotImplemented
-        return self.rank < other.rank
+        return self._order < other._order
 
     def __le__(self, other: object) -> bool:
         if not isinstance(other, Level):
             return NotImplemented
-        return self.rank <= other.rank
+        return self._order <= other._order
 
     def __gt__(self, other: object) -> bool:
         if not isinstance(other, Level):
             return NotImplemented
-        return self.rank > other.rank
+        return self._order > other._order
 
     def __ge__(self, other: object) -> bool:
         if not isinstance(other, Level):
             return NotImplemented
-        return self.rank >= other.rank
+        return self._order >= other._order
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
     # Enum with a str mixin and custom comparisons: keep hashing by value.
     __hash__ = str.__hash__
+
+
+for _member in Level:
+    _member._order = _RANK[_member.value]
 
 
 @dataclass(frozen=True)

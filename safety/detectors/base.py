@@ -38,6 +38,19 @@ from safety.verdict import Level
 
 __all__ = ["Detector", "PatternDetector", "Rule", "Hit", "ROLES", "shared_macros", "parse_rules", "RuleSet"]
 
+# Hits that open the gate for the statistical backstop: a signal of risk, however weak
+# (a death or means mention, a farewell detail), not hopelessness or a question alone.
+BACKSTOP_SIGNALS = frozenset(
+    {"ideation", "self_harm", "imminent", "abuse", "third_person", "indirect", "means"}
+)
+# Notes (decide's and the concept detector's) that mean a rule judged the statement not
+# the writer's present risk; the statistical backstop does not overrule them.
+FRAMING_NOTES = frozenset(
+    {"negated", "denied", "past", "hypothetical", "second", "about", "general", "fiction",
+     "reported", "trivia", "help_q", "info"}
+)
+
+
 # What decide.py does with a rule's hits (documented there).
 ROLES = frozenset(
     {

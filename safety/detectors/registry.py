@@ -11,7 +11,14 @@ from functools import cache
 
 from safety.analysis import Document
 from safety.detectors.abuse import AbuseDetector
-from safety.detectors.base import Detector, Hit, PatternDetector, RuleSet
+from safety.detectors.base import (
+    BACKSTOP_SIGNALS,
+    FRAMING_NOTES,
+    Detector,
+    Hit,
+    PatternDetector,
+    RuleSet,
+)
 from safety.detectors.concepts import ConceptDetector
 from safety.detectors.explicit_ideation import ExplicitIdeationDetector
 from safety.detectors.idioms import IdiomDetector
@@ -91,7 +98,11 @@ def backstop(doc: Document, hits: list[Hit]) -> list[Hit]:
     """Hits of the raise-only detectors (the statistical backstop), for a message whose
     other hits are ``hits``. They run only where some rule saw a signal: on its own the
     backstop over-reads long distress stories."""
-    if not any(h.rule.role not in ("mask", "marker", "support", "context") for h in hits):
+    # The same gate as safety/decide.py applies to the backstop's hits (a signal role, no
+    # framing note), checked first so most messages never pay for the model.
+    if not any(h.rule.role in BACKSTOP_SIGNALS for h in hits):
+        return []
+    if any(note.split(" ")[0] in FRAMING_NOTES for h in hits for note in h.notes):
         return []
     _, others = _merged()
     out: list[Hit] = []

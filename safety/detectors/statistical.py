@@ -153,7 +153,10 @@ def _probability(ids: Counter[int], model: _Model) -> float:
     idf_squared, idf_coef = model.idf_squared, model.idf_coef
     dot = 0.0
     norm = 0.0
-    for j, count in ids.items():
+    # In id order: a set's order changes between processes (hash seeds), and a float
+    # sum's last bit with it, which could flip a score sitting on the threshold.
+    for j in sorted(ids):
+        count = ids[j]
         if count == 1:
             norm += idf_squared[j]
             dot += idf_coef[j]
