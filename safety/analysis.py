@@ -194,13 +194,13 @@ def _phrase_runs(norm: str, cyrillic: bool) -> dict[int, tuple[int, tuple[Piece,
 
 
 @lru_cache(maxsize=131072)
-def _word_tokens(word: str, translit: bool) -> tuple[tuple[Piece, str], ...]:
-    """Pieces of one word with their stream text, cached (long texts repeat words)."""
+def _word_tokens(word: str, translit: bool) -> tuple[tuple[Piece, ...], tuple[str, ...]]:
+    """Pieces of one word and their stream texts, cached (long texts repeat words)."""
     if len(word) == 1 and word in _RU_SINGLE_WORDS:
         pieces: tuple[Piece, ...] = (analyse_russian_word(word)[0],)
     else:
         pieces = _word_pieces(word, translit)
-    return tuple((piece, "/".join(piece) + " ") for piece in pieces)
+    return pieces, tuple("/".join(piece) + " " for piece in pieces)
 
 
 def analyse(text: str) -> Document:
@@ -221,6 +221,8 @@ def analyse(text: str) -> Document:
     spans: list[tuple[int, int]] = []
     boundaries: list[int] = []  # token indices of sentence boundaries
     skip_until = -1
+    pieces_append, texts_append, spans_append = pieces.append, texts.append, spans.append
+    word_tokens = _word_tokens
     for match in _TOKEN.finditer(norm):
         start = match.start()
         if start < skip_until:
@@ -247,11 +249,15 @@ def analyse(text: str) -> Document:
                     spans.append((start, run_end))
                 skip_until = run_end
                 continue
-        span = match.span()
-        for piece, piece_text in _word_tokens(match.group(), translit):
-            pieces.append(piece)
-            texts.append(piece_text)
-            spans.append(span)
+        word_pieces, word_texts = word_tokens(match.group(), translit)
+        if len(word_pieces) == 1:
+            pieces_append(word_pieces[0])
+            texts_append(word_texts[0])
+            spans_append(match.span())
+        else:
+            pieces.extend(word_pieces)
+            texts.extend(word_texts)
+            spans.extend([match.span()] * len(word_pieces))
     if pieces and pieces[-1] is not _BOUNDARY_PIECE:
         # Every stream ends with a boundary, so patterns can say "at the end" ("end it §").
         boundaries.append(len(pieces))
