@@ -7,10 +7,15 @@ and then process the conversation interleaved. Here every change is one optimist
 Redis transaction (WATCH / MULTI / EXEC, retried when another client changed the key
 in between), so tickets are unique and a returned ticket is never lost.
 
-When Redis is unreachable the store serialises per replica with an in-process lock and
-reports ``degraded`` (see :func:`health`); the channels route each conversation to one
-replica, so a conversation is still handled one message at a time. It returns to Redis
-as soon as Redis answers again.
+Within a replica, a conversation's messages always take an in-process lock first, then
+the Redis ticket. When Redis is unreachable the in-process lock alone serialises them
+and the store reports ``degraded`` (see :func:`health`); the channels route each
+conversation to one replica, so a conversation is still handled one message at a time.
+Because the in-process lock is always taken, a message handled while Redis went away
+and the next one handled after it came back (or the other way round) cannot overlap
+either. A ticket that could not be returned because Redis went away mid-message is
+returned as soon as Redis answers again, instead of blocking the conversation's next
+message until the ticket's lifetime (60 s) runs out.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(**kwargs)
         self._local = InMemoryLockStore()
         self._unreachable_since: float | None = None
+        # (conversation, ticket) whose return failed because Redis was unreachable.
+        self._unreturned: list[tuple[str, int]] = []
         _LIVE.add(self)
 
     # ------------------------------------------------------------------ state
@@ -163,24 +170,38 @@ class AtomicRedisLockStore(RedisLockStore):
         lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
         wait_time_in_seconds: float = POLL_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
-        try:
-            ticket = self.issue_ticket(conversation_id, lock_lifetime)
-        except LockError as error:
-            if not isinstance(error.__cause__, redis.RedisError):
-                raise
-            self._mark(reachable=False)
-            async with self._local.lock(conversation_id, lock_lifetime, wait_time_in_seconds) as local:
+        # This replica's own turn first (see the module docstring), then the shared one.
+        async with self._local.lock(conversation_id, lock_lifetime, wait_time_in_seconds) as local:
+            self._return_unreturned()
+            try:
+                ticket = self.issue_ticket(conversation_id, lock_lifetime)
+            except LockError as error:
+                if not isinstance(error.__cause__, redis.RedisError):
+                    raise
+                self._mark(reachable=False)
                 yield local
-            return
-        self._mark(reachable=True)
-        try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
-        finally:
+                return
+            self._mark(reachable=True)
+            try:
+                yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            finally:
+                try:
+                    self.cleanup(conversation_id, ticket)
+                except redis.RedisError:
+                    self._mark(reachable=False)
+                    self._unreturned.append((conversation_id, ticket))
+
+    def _return_unreturned(self) -> None:
+        """Return tickets left in Redis by an outage (their messages are long done)."""
+        while self._unreturned:
+            conversation_id, ticket = self._unreturned[0]
             try:
                 self.cleanup(conversation_id, ticket)
             except redis.RedisError:
-                # The ticket expires with its lifetime; nothing else to do.
-                self._mark(reachable=False)
+                return  # still away: try again with the next message
+            except LockError:
+                pass  # the lock kept changing: leave this ticket to expire
+            self._unreturned.pop(0)
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float

@@ -105,3 +105,61 @@ async def test_without_redis_it_serialises_locally_and_reports_degraded():
     await asyncio.gather(*(handle() for _ in range(5)))
     assert most == 1
     assert store.health()["status"] == "degraded"
+
+
+async def test_a_ticket_left_in_redis_by_an_outage_is_returned_when_redis_answers(redis_port, monkeypatch):
+    """Otherwise the conversation's next message would wait for the ticket to expire."""
+    import redis
+
+    store = _store(redis_port)
+    real_cleanup = store.cleanup
+    failures = iter([True])
+
+    def flaky_cleanup(conversation_id: str, ticket: int) -> None:
+        if next(failures, False):
+            raise redis.ConnectionError("Redis went away mid-message")
+        real_cleanup(conversation_id, ticket)
+
+    monkeypatch.setattr(store, "cleanup", flaky_cleanup)
+    async with store.lock("c5", lock_lifetime=60):
+        pass
+    assert store.get_lock("c5") is not None  # the ticket is still in Redis
+    assert store.health()["status"] == "degraded"
+    started = asyncio.get_running_loop().time()
+    async with store.lock("c5", lock_lifetime=60):
+        pass
+    assert asyncio.get_running_loop().time() - started < 2, "waited for the stale ticket"
+    assert store.get_lock("c5") is None
+    assert store.health()["status"] == "ready"
+
+
+async def test_messages_around_an_outage_and_the_recovery_never_overlap(redis_port):
+    """One message handled with Redis, the next without it, the one after with it again:
+    still one at a time within the replica."""
+    from tests.scale.tcp_proxy import TcpProxy
+
+    proxy = TcpProxy(redis_port)
+    store = AtomicRedisLockStore(host="127.0.0.1", port=proxy.port, db=15, key_prefix=uuid.uuid4().hex[:8])
+    inside = 0
+    most = 0
+
+    async def handle(hold: float) -> None:
+        nonlocal inside, most
+        async with store.lock("c6"):
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(hold)
+            inside -= 1
+
+    try:
+        first = asyncio.create_task(handle(0.3))  # takes its Redis ticket
+        await asyncio.sleep(0.05)
+        proxy.cut()
+        second = asyncio.create_task(handle(0.3))  # Redis is away: local lock only
+        await asyncio.sleep(0.05)
+        proxy.restore()
+        third = asyncio.create_task(handle(0.1))  # Redis is back
+        await asyncio.gather(first, second, third)
+    finally:
+        proxy.close()
+    assert most == 1
