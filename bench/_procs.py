@@ -71,3 +71,25 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+def revision() -> dict[str, Any]:
+    """The commit measured, and whether the working tree differed from it (the screen
+    and the training data change often; a figure belongs to a tree)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    return {
+        "commit": git("rev-parse", "--short", "HEAD").strip(),
+        "uncommitted_changes_in": sorted({line[3:].split("/")[0] for line in changed if len(line) > 3}),
+    }

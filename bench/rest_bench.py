@@ -79,8 +79,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=300,
                         help="messages per kind and concurrency (at least 4 per conversation slot)")
     parser.add_argument("--turns", type=int, default=5, help="messages per conversation")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean pause in seconds before each message (0: closed loop without pauses)")
+    parser.add_argument("--think", default="0,5",
+                        help="mean pauses in seconds before each message, comma-separated: 0 is a "
+                        "closed loop without pauses (stress), 5 is 50 people sending a message "
+                        "every ~5 s (faster than anyone reads an answer and types)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="wait up to this long for a 1-minute load average below --quiet-load")
     parser.add_argument("--quiet-load", type=float, default=1.5)
@@ -91,31 +93,47 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _cpu(pids: dict[str, list[int]]) -> dict[str, float]:
+    return {name: sum(_procs.cpu_seconds(pid) for pid in group) for name, group in pids.items()}
+
+
 async def measure(
-    urls: list[str], pools: dict[str, list[_texts.Message]], args: argparse.Namespace, run_id: str
+    urls: list[str], pools: dict[str, list[_texts.Message]], args: argparse.Namespace, run_id: str,
+    pids: dict[str, list[int]],
 ) -> list[dict[str, Any]]:
     # Warm-up: TensorFlow, the knowledge base, connection pools, the databases.
     for kind, pool in pools.items():
         conversations = _load.plan(pool, 4, 40, args.turns, seed=99)
         await _load.run_conversations(urls, conversations, 4, CHECKS[kind], "warm-up", f"warm-{run_id}-{kind}")
     rows = []
-    for concurrency in [int(c) for c in args.concurrency.split(",")]:
-        for kind, pool in pools.items():
-            messages = max(args.messages, concurrency * args.turns)
-            conversations = _load.plan(pool, concurrency, messages, args.turns, seed=concurrency)
-            result = await _load.run_conversations(
-                urls, conversations, concurrency, CHECKS[kind], kind,
-                f"bench-{run_id}-{kind}-{concurrency}", think_seconds=args.think,
-            )
-            row = result.summary()
-            rows.append(row)
-            print(format_row(row), flush=True)
+    for think in [float(t) for t in str(args.think).split(",")]:
+        for concurrency in [int(c) for c in args.concurrency.split(",")]:
+            if think and concurrency == 1:
+                continue  # one conversation never queues: the same as without pauses
+            for kind, pool in pools.items():
+                # Paced runs take think x turns per worker: fewer messages, same shape.
+                messages = max(args.messages if not think else 150, concurrency * args.turns)
+                conversations = _load.plan(pool, concurrency, messages, args.turns, seed=concurrency)
+                cpu_before = _cpu(pids)
+                result = await _load.run_conversations(
+                    urls, conversations, concurrency, CHECKS[kind], kind,
+                    f"bench-{run_id}-{kind}-{concurrency}-{think:g}", think_seconds=think,
+                )
+                cpu_after = _cpu(pids)
+                row = {**result.summary(), "think_seconds": think}
+                # Server CPU per answered message: steadier than wall time on a shared machine.
+                row["cpu_ms_per_message"] = {
+                    name: round(1000 * (cpu_after[name] - cpu_before[name]) / max(row["answered"], 1), 1)
+                    for name in pids
+                }
+                rows.append(row)
+                print(format_row(row), flush=True)
     return rows
 
 
 HEADER = (
-    f"{'kind':<8} {'conc':>4} {'msgs':>5} {'err':>4} {'unexp':>5} "
-    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'msg/s':>7}"
+    f"{'kind':<8} {'conc':>4} {'think':>5} {'msgs':>5} {'err':>4} {'unexp':>5} "
+    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'msg/s':>7} {'cpu ms/msg':>10}"
 )
 
 
@@ -126,9 +144,12 @@ def _ms(value: float | None) -> str:
 def format_row(row: dict[str, Any]) -> str:
     rate = row["throughput_per_s"]
     return (
-        f"{row['label']:<8} {row['concurrency']:>4} {row['messages']:>5} {row['errors']:>4} "
+        f"{row['label']:<8} {row['concurrency']:>4} {row.get('think_seconds', 0):>5g} "
+        f"{row['messages']:>5} {row['errors']:>4} "
         f"{row['unexpected_replies']:>5} {_ms(row['p50_ms'])} {_ms(row['p95_ms'])} "
         f"{_ms(row['p99_ms'])} {_ms(row['max_ms'])} {rate if rate is None else f'{rate:7.1f}'}"
+        + (f" {row['cpu_ms_per_message'].get('rasa', 0):6.1f}+{row['cpu_ms_per_message'].get('actions', 0):.1f}"
+           if row.get("cpu_ms_per_message") else "")
     )
 
 
@@ -139,11 +160,15 @@ def chart(rows: list[dict[str, Any]], title: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    thinks = sorted({r.get("think_seconds", 0) for r in rows})
     for ax, kind in zip(axes, ("crisis", "content"), strict=True):
-        kind_rows = [r for r in rows if r["label"] == kind]
-        xs = [r["concurrency"] for r in kind_rows]
-        for key, style in (("p50_ms", "o-"), ("p95_ms", "s-"), ("p99_ms", "^-")):
-            ax.plot(xs, [r[key] for r in kind_rows], style, label=key.split("_")[0])
+        for think, line in zip(thinks, ("-", "--", ":"), strict=False):
+            kind_rows = [r for r in rows if r["label"] == kind and r.get("think_seconds", 0) == think]
+            xs = [r["concurrency"] for r in kind_rows]
+            for key, marker in (("p50_ms", "o"), ("p95_ms", "s"), ("p99_ms", "^")):
+                ax.plot(xs, [r[key] for r in kind_rows], marker + line,
+                        label=f"{key.split('_')[0]}, pause {think:g} s")
+        xs = sorted({r["concurrency"] for r in rows})
         ax.axhline(TARGETS_MS[kind], color="red", linestyle="--", linewidth=1,
                    label=f"target p95 {TARGETS_MS[kind]:.0f} ms")
         ax.set_xscale("log")
@@ -154,7 +179,7 @@ def chart(rows: list[dict[str, Any]], title: str, path: Path) -> None:
         ax.set_ylabel("latency per message (ms)")
         ax.set_title(f"{kind} replies")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -188,7 +213,11 @@ def run(args: argparse.Namespace) -> int:
         startup_seconds = time.monotonic() - started
         urls = [f"http://127.0.0.1:{port}" for port in stack.rasa_ports]
         print(HEADER, flush=True)
-        rows = asyncio.run(measure(urls, pools, args, run_id))
+        pids = {
+            "rasa": [s.process.pid for s in stack.services if s.name.startswith("rasa") and s.process],
+            "actions": [s.process.pid for s in stack.services if s.name == "action server" and s.process],
+        }
+        rows = asyncio.run(measure(urls, pools, args, run_id, pids))
         memory = {s.name: _procs.memory_mb(s.process.pid) for s in stack.services if s.process}
         dead = [s.name for s in stack.dead_services()]
     load_end = _procs.load_average()
@@ -203,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
         "profile": profile,
         "replicas": args.replicas,
         "model": model.name,
-        "think_seconds": args.think,
+        "think_seconds": [float(t) for t in str(args.think).split(",")],
+        "revision": _procs.revision(),
         "turns_per_conversation": args.turns,
         "extra_env": extra_env,
         "message_pools": {kind: len(pool) for kind, pool in pools.items()},
@@ -219,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
     json_path = out_dir / f"{args.name}.json"
     json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     title = (
-        f"REST, {profile}, {args.replicas} replica(s), think {args.think:g} s; "
+        f"REST, {profile}, {args.replicas} replica(s), solid: no pause, dashed: pause {args.think} s; "
         f"load avg {load_start[0]} -> {load_end[0]} on {_procs.machine()['cpus']} CPUs"
     )
     chart(rows, title, out_dir / f"{args.name}.png")
