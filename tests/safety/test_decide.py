@@ -21,6 +21,13 @@ from safety import Level
         ("what should I do if I start having suicidal thoughts during EMDR?", Level.SUPPORT, "hypothetical"),
         ("my GP asked if I'd thought about killing myself and I honestly haven't", Level.SUPPORT, None),
         ("are you thinking about suicide?", Level.SUPPORT, "second person"),
+        # a Russian negator inside the hit, right before a wanting/hurting verb
+        ("умереть никогда не хотелось, но бывает очень тяжело", Level.SUPPORT, "negated"),
+        ("себя не режу, просто сильная тревога", Level.SUPPORT, "negated"),
+        # ...but not where the negation is the meaning
+        ("лишь бы утром не проснуться", Level.CRISIS, None),
+        ("больше вы обо мне не услышите. берегите себя", Level.CRISIS, None),
+        ("умереть хочется", Level.CRISIS, None),
     ],
 )
 def test_adjustments(text: str, expected: Level, note: str | None) -> None:
