@@ -7,7 +7,7 @@
 * ``safety/evaluation/cases/dev3.jsonl`` (a third set, see its README3.md; measured
   before tuning: batch A EN 71.6%, RU 86.2%; batch B, after the first round of rules,
   EN 35.4%, RU 45.8%; batch C, after the second, EN 61.8%, RU 47.1%). Its gate is a
-  floor at the level reached (EN 0.88, RU 0.87 with batch C untuned), not
+  floor at the level reached after three rounds (EN 0.93, RU 0.93), not
   the issue's target: the misses left are single weak cues the screen raises only with
   a second one, left rather than fitted.
 
@@ -78,7 +78,7 @@ DEV3 = CASES_DIR / "dev3.jsonl"
 
 
 @pytest.mark.skipif(not DEV3.exists(), reason="dev3 not present")
-@pytest.mark.parametrize(("lang", "floor"), [("en", 0.88), ("ru", 0.87)])
+@pytest.mark.parametrize(("lang", "floor"), [("en", 0.93), ("ru", 0.93)])
 def test_dev3_crisis_recall_floor(lang: str, floor: float) -> None:
     scores = score(i for i in _items("dev3") if i.example.lang == lang)
     assert scores.crisis_recall is not None and scores.crisis_recall >= floor, scores
