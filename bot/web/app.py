@@ -2,7 +2,9 @@
 
 The widget (``bot.web.widget``) and the clinician pages (``bot.audit.web``) each
 register their own routes through a ``setup(app, settings)`` function, so the two
-features can grow without touching each other. ``/healthz`` reports on the app itself.
+features can grow without touching each other. ``/healthz`` (``bot.web.health``) says
+ready / degraded / down and why: the widget's database, the audit record, Rasa and the
+safety screen.
 """
 
 from __future__ import annotations
@@ -16,17 +18,13 @@ __all__ = ["create_app", "SETTINGS_KEY"]
 SETTINGS_KEY = web.AppKey("settings", Settings)
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ready"})
-
-
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS_KEY] = settings
-    app.router.add_get("/healthz", _healthz)
     # Imported here, not at module level: nothing at import time but definitions.
-    from bot.web import widget
+    from bot.web import health, widget
 
+    health.setup(app, settings)
     widget.setup(app, settings)
     try:
         from bot.audit import web as audit_web
