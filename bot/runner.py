@@ -186,8 +186,10 @@ class Stack:
         if self.with_actions:
             services.append(Service(
                 "action server",
-                [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
-                f"http://127.0.0.1:{s.action_port}/health",
+                # rasa_sdk's app plus /healthz (bot/action_server.py); it loads the
+                # knowledge base before answering, so waiting on /healthz costs nothing.
+                [py, "-m", "bot.action_server", "--actions", "actions", "--port", str(s.action_port)],
+                f"http://127.0.0.1:{s.action_port}/healthz",
                 logs / "actions.log",
                 env,
                 startup_timeout=60,
