@@ -254,9 +254,13 @@ async def run(
                      api_host(settings.telegram_api_url), api_host(settings.rasa_url))
         else:
             path = urlsplit(webhook.url).path or "/"
+            from bot.web.health import RasaProbe
+
             server = WebhookServer(
                 application.bot, application.update_queue, webhook.secret,
                 webhook.host, webhook.port, path,
+                rasa=RasaProbe(settings.rasa_url, "Rasa unreachable: fail-safe replies in use"),
+                sender=bridge.sender,
             )
             try:
                 await server.start()

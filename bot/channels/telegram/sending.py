@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -53,6 +54,10 @@ class ReplySender:
         self._bot = bot
         self._memory = memory
         self._parse_mode = parse_mode
+        # When the Bot API last answered a send, and when (and how) it last could not be
+        # reached: time.monotonic() values, for the webhook's health report.
+        self.api_answered_at: float | None = None
+        self.api_failed: tuple[float, str] | None = None
 
     async def send_replies(self, chat_id: int, replies: Sequence[Reply]) -> bool:
         """Send every reply in order; True if every part was delivered."""
@@ -104,19 +109,24 @@ class ReplySender:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 await request()
+                self.api_answered_at = time.monotonic()
                 return True
             except RetryAfter as exc:
+                self.api_answered_at = time.monotonic()
                 wait = min(_seconds(exc.retry_after), _MAX_FLOOD_WAIT)
                 log.warning("%s: flood control, retrying in %.0fs", what, wait)
                 await asyncio.sleep(wait)
             except Forbidden:
+                self.api_answered_at = time.monotonic()
                 log.info("%s: the user has blocked the bot or left the chat", what)
                 return False
             except BadRequest as exc:
+                self.api_answered_at = time.monotonic()
                 # Telegram's description names the problem, never the message text.
                 log.error("%s refused by Telegram: %s", what, exc.message[:200])
                 return False
             except NetworkError as exc:  # includes TimedOut
+                self.api_failed = (time.monotonic(), type(exc).__name__)
                 if attempt == _MAX_ATTEMPTS:
                     log.error("%s failed after %d attempts: %s", what, attempt, type(exc).__name__)
                     return False
@@ -126,6 +136,7 @@ class ReplySender:
                 log.error("%s failed: %s", what, type(exc).__name__)
                 return False
             except Exception as exc:
+                self.api_answered_at = time.monotonic()
                 # Telegram took the request but its answer did not parse: treat as sent.
                 log.warning("%s: unreadable answer from the Bot API (%s)", what, type(exc).__name__)
                 return True

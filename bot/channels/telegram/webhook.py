@@ -7,6 +7,17 @@ default: put a TLS-terminating reverse proxy in front of it (docs/telegram.md).
 
 Requests are acknowledged as soon as the update is queued (Telegram waits for the
 answer before sending the next one, and a Rasa turn can take seconds).
+
+``GET /healthz`` on the same port says ready / degraded / down and why, in the shape of
+Rasa's ``/webhooks/health/`` (HTTP 200 for ready and degraded, 503 for down):
+
+* ``rasa``    - does any Rasa replica answer its health URL (probed with a short
+  timeout, cached for two seconds)? If not: ``degraded``, fail-safe replies in use.
+* ``bot_api`` - as last seen by the bridge when it sent a reply: if the latest attempt
+  could not reach the Bot API (a network error, not a refusal) and nothing got through
+  since, ``degraded``. No Bot API call is made for the report.
+
+Plus ``received``, the number of webhook requests accepted since start.
 """
 
 from __future__ import annotations
@@ -17,11 +28,17 @@ import json
 import logging
 import re
 import secrets
+import time
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Bot
 
 from bot.channels.telegram.updates import parse_update
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.sending import ReplySender
+    from bot.web.health import RasaProbe
 
 __all__ = ["WebhookServer", "SECRET_HEADER", "new_secret", "valid_secret", "parse_listen"]
 
@@ -51,9 +68,19 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 class WebhookServer:
     def __init__(
-        self, bot: Bot, queue: asyncio.Queue[object], secret: str, host: str, port: int, path: str
+        self,
+        bot: Bot,
+        queue: asyncio.Queue[object],
+        secret: str,
+        host: str,
+        port: int,
+        path: str,
+        rasa: RasaProbe | None = None,
+        sender: ReplySender | None = None,
     ) -> None:
         self._bot = bot
+        self._rasa = rasa
+        self._sender = sender
         self._queue = queue
         self._secret = secret.encode("ascii")
         self.host = host
@@ -79,9 +106,33 @@ class WebhookServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._rasa is not None:
+            await self._rasa.aclose()
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "received": self.received})
+        from bot.web.health import combine
+
+        checks: dict[str, dict[str, Any]] = {}
+        if self._rasa is not None:
+            checks["rasa"] = await self._rasa.check()
+        checks["bot_api"] = self._bot_api()
+        result = combine(checks)
+        result["received"] = self.received
+        return web.json_response(result, status=503 if result["status"] == "down" else 200)
+
+    def _bot_api(self) -> dict[str, Any]:
+        sender = self._sender
+        if sender is None or sender.api_failed is None:
+            return {"status": "ready", "reasons": []}
+        failed_at, error = sender.api_failed
+        if sender.api_answered_at is not None and sender.api_answered_at >= failed_at:
+            return {"status": "ready", "reasons": []}
+        ago = time.monotonic() - failed_at
+        return {
+            "status": "degraded",
+            "reasons": [f"Bot API not reachable at the last send ({error}, {ago:.0f}s ago): "
+                        "replies may not be delivered"],
+        }
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")

@@ -99,9 +99,12 @@ def test_bad_bodies_get_a_clear_answer_and_do_not_stop_the_server(fake_api, webh
 
 
 def test_health_endpoint(webhook_bridge):
+    # Rasa is a closed port here: degraded, with the reason (tests/channels/telegram/
+    # test_webhook_health.py has the other cases).
     _, url = webhook_bridge
     health = httpx.get(url.rsplit("/telegram", 1)[0] + "/healthz")
-    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert "rasa: Rasa unreachable: fail-safe replies in use" in health.json()["reasons"]
 
 
 def test_a_configured_secret_is_used(fake_api, launch):
