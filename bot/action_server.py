@@ -166,6 +166,18 @@ def build_app(
         # Before the first request, off the event loop: /health answers once it is done.
         await loop.run_in_executor(None, check.run)
 
+    @app.exception(Exception)  # type: ignore[untyped-decorator]
+    async def exception_handler(request: Any, exception: Exception) -> Any:
+        # Replaces rasa_sdk's handler, which echoes the request body (the tracker, with
+        # the patient's messages) in its 500 reply, where Rasa may log it. Name the
+        # error type and where it happened only: an exception's message can quote the text.
+        import traceback
+
+        frames = traceback.extract_tb(exception.__traceback__)
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))
+        logger.error("action call failed: %s at %s", type(exception).__name__, where)
+        return response.json({"error": type(exception).__name__}, status=500)
+
     @app.get("/healthz")  # type: ignore[untyped-decorator]
     async def healthz(request: Any) -> Any:
         import asyncio

@@ -54,9 +54,14 @@ def _action_call(action: str, text: str = "what is ptsd", intent: str = "ask_pts
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("actions") / "actions.log"
+
+
+@pytest.fixture(scope="module")
+def server(server_log: Path) -> Iterator[str]:
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("actions") / "actions.log"
+    log_path = server_log
     env = dict(os.environ, SANIC_HOST="127.0.0.1")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -161,3 +166,15 @@ def test_actions_check_down_without_actions_and_degraded_when_one_is_missing():
     assert missing["status"] == "degraded"
     assert "action_b" in missing["reasons"][0]
     assert _actions_check(["action_a", "action_b"], {"action_a"})["status"] == "ready"
+
+
+def test_a_failing_action_call_does_not_echo_the_conversation(server, server_log):
+    """rasa_sdk's own 500 reply carries the whole request body (the patient's words)."""
+    call = _action_call("action_answer_question", text="secret words of a patient")
+    call["tracker"]["latest_message"] = "secret words of a patient"  # not a dict: the action fails
+    reply = httpx.post(f"{server}/webhook", json=call, timeout=30)
+    assert reply.status_code == 500
+    assert "secret words" not in reply.text
+    assert reply.json() == {"error": reply.json()["error"]} and reply.json()["error"]
+    log = server_log.read_text(encoding="utf-8", errors="replace")
+    assert "action call failed" in log and "secret words" not in log
