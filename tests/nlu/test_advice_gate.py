@@ -49,6 +49,10 @@ ADVICE = [
     "врач предложил пароксетин, соглашаться?",
     "подойдёт ли кетамин такому человеку, как я",
     "забыла вчера таблетку, выпить сегодня две?",
+    "is there a way to order sertraline online without a script",
+    "any idea where to score some molly for self-therapy",
+    "как достать экстази, чтобы лечиться самому",
+    "можно ли заказать сертралин без рецепта в интернете",
 ]
 
 NOT_ADVICE = [
@@ -73,6 +77,13 @@ NOT_ADVICE = [
     "how much did ketamine lower symptoms, from 52 to 28?",
     "подходит ли кетамин для лечения птср",
     "почему врачи назначают антидепрессанты при птср",
+    "where can I get EMDR therapy",
+    "where can I get ketamine treatment in the UK",
+    "can I buy a book about PTSD online",
+    "is street ketamine dangerous",
+    "где можно пройти терапию с кетамином",
+    "где найти хорошего психотерапевта",
+    "где найти исследования про кетамин",
 ]
 
 
