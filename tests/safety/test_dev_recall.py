@@ -10,6 +10,9 @@
   floor at the level reached after three rounds (EN 0.93, RU 0.93), not
   the issue's target: the misses left are single weak cues the screen raises only with
   a second one, left rather than fitted.
+* ``dev4.jsonl`` and ``dev5.jsonl`` (README4.md there; measured before tuning: dev4 EN
+  72.6%, RU 75.8%; dev5, written after the dev4 rounds, EN 61.5%, RU 65.4%). Floors at
+  the level reached after tuning (dev4 EN 0.88, RU 0.93; dev5 EN 0.84, RU 0.88).
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files
@@ -90,3 +93,22 @@ def test_dev3_false_alarms_support_and_emergency() -> None:
     assert scores.false_alarm_rate is not None and scores.false_alarm_rate <= 0.05, scores
     assert scores.support_rate is not None and scores.support_rate >= 0.9, scores
     assert scores.emergency_recall is not None and scores.emergency_recall >= 0.9, scores
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "floor"),
+    [("dev4", "en", 0.88), ("dev4", "ru", 0.93), ("dev5", "en", 0.84), ("dev5", "ru", 0.88)],
+)
+def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> None:
+    if not (CASES_DIR / f"{name}.jsonl").exists():
+        pytest.skip(f"{name} not present")
+    scores = score(i for i in _items(name) if i.example.lang == lang)
+    assert scores.crisis_recall is not None and scores.crisis_recall >= floor, scores
+
+
+@pytest.mark.parametrize("name", ["dev4", "dev5"])
+def test_dev4_dev5_false_alarms(name: str) -> None:
+    if not (CASES_DIR / f"{name}.jsonl").exists():
+        pytest.skip(f"{name} not present")
+    scores = score(_items(name))
+    assert scores.false_alarm_rate is not None and scores.false_alarm_rate <= 0.05, scores
