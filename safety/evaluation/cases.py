@@ -1,4 +1,4 @@
-"""The project's own labelled cases (``cases/dev.jsonl``, ``dev2.jsonl``, ``dev3.jsonl``, ``dev4.jsonl``, ``dev5.jsonl``; the held-out
+"""The project's own labelled cases (``cases/dev.jsonl``, ``dev2.jsonl``, ``dev3.jsonl``, ``dev4.jsonl`` to ``dev6.jsonl``; the held-out
 ``holdout.jsonl`` and ``holdout2.jsonl`` only when asked for).
 
 Schema: see ``cases/README.md`` (owned by the case writer). Read-only here.
@@ -19,7 +19,7 @@ _LEVELS = {"none", "support", "crisis", "emergency"}
 
 
 def load_cases(name: str, directory: Path = CASES_DIR) -> Iterator[Example]:
-    """Yield the cases of ``<name>.jsonl`` ("dev", "dev2", "dev3", "dev4", "dev5", "holdout", "holdout2")."""
+    """Yield the cases of ``<name>.jsonl`` ("dev", "dev2", ... "dev6", "holdout", "holdout2")."""
     path = directory / f"{name}.jsonl"
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

@@ -2,7 +2,7 @@
 
 Sources:
 * the project's labelled cases: ``cases/dev.jsonl``, ``cases/dev2.jsonl``,
-  ``cases/dev3.jsonl`` and ``cases/dev4.jsonl`` always (and ``dev5.jsonl`` when present);
+  ``cases/dev3.jsonl`` and ``cases/dev4.jsonl`` always (and ``dev5.jsonl``, ``dev6.jsonl`` when present);
   ``cases/holdout.jsonl`` and ``cases/holdout2.jsonl`` only with ``--holdout`` (nobody
   tunes on them: run them to report figures at a release decision);
 * the public sets in ``<repo>/../shared/data`` when that folder exists (skipped with a
@@ -34,7 +34,7 @@ __all__ = ["main", "run_cases", "run_examples", "evaluate_cases", "evaluate_shar
 
 # The case writers' development sets (tuning allowed) and the held-out sets (run only at
 # a release decision with --holdout; never tuned on, failures read only afterwards).
-DEVELOPMENT_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+DEVELOPMENT_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")
 HELD_OUT_SETS = ("holdout", "holdout2")
 
 
@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--failures", action="store_true",
-                        help="list failing dev, dev2, dev3, dev4 and dev5 case ids and rules (never for the holdouts)")
+                        help="list failing dev, dev2 ... dev6 case ids and rules (never for the holdouts)")
     return parser
 
 

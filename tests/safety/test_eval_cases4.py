@@ -1,5 +1,5 @@
-"""Checks for the fourth and fifth development sets of crisis-screen cases,
-safety/evaluation/cases/dev4.jsonl and dev5.jsonl (see README4.md there).
+"""Checks for the fourth, fifth and sixth development sets of crisis-screen cases,
+safety/evaluation/cases/dev4.jsonl, dev5.jsonl and dev6.jsonl (see README4.md there).
 
 Like test_eval_cases2.py these tests look only at the file (schema, ids, labels allowed
 per category, no text of dev/dev2, balance); they never import or run the screen. The
@@ -23,7 +23,7 @@ import pytest
 CASES_DIR = Path(__file__).resolve().parents[2] / "safety" / "evaluation" / "cases"
 README = CASES_DIR / "README4.md"
 # set name -> (id prefix, minimum size)
-SETS = {"dev4": ("d4", 200), "dev5": ("d5", 70)}
+SETS = {"dev4": ("d4", 200), "dev5": ("d5", 70), "dev6": ("d6", 36)}
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
 LOCALES = {"en-GB", "en-IE", "ru", "ru-RU"}
@@ -53,7 +53,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^(?P<prefix>d[45])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d[456])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
