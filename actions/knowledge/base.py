@@ -169,6 +169,13 @@ class KnowledgeBase:
             needed = self._settings.min_coverage_in_domain
         else:
             needed = self._settings.min_coverage
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if (
+            best.in_domain
+            and best.matched >= 2
+            and best.score >= self._settings.dominance_ratio * runner_up
+        ):
+            needed = min(needed, self._settings.min_coverage_dominant)
         if out_of_scope:
             needed = max(needed, self._settings.min_coverage)
         # Log ids and scores only: the question itself is health data.

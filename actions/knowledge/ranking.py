@@ -10,6 +10,8 @@ Score of a snippet for a question (all factors >= 1 except coverage):
       x coverage ** coverage_exponent       share of the question's weight it explains
       x (1 + hint_similarity_bonus x sim)   how closely one of its hints is the question
       x (1 + named_topic_boost)             if the question names its topic ("ketamine")
+      x (1 - other_topic_penalty)           if it names another and this snippet's main
+                                            topic is a different named one
       x (1 + intent_prior x confidence)     if the NLU intent is on its topic
 """
 
@@ -46,6 +48,7 @@ class RankingSettings:
     coverage_exponent: float
     hint_similarity_bonus: float
     named_topic_boost: float
+    other_topic_penalty: float
     named_topics: Mapping[str, tuple[str, ...]]
     domain_terms: frozenset[str]
     off_domain_terms: frozenset[str]
@@ -61,6 +64,8 @@ class RankingSettings:
     max_unknown_outside: int
     min_intent_confidence: float
     second_snippet_ratio: float
+    dominance_ratio: float
+    min_coverage_dominant: float
 
 
 @cache
@@ -109,6 +114,7 @@ class SnippetIndex:
         self.settings = settings
         self._ids: list[str] = []
         self._topics: list[frozenset[str]] = []
+        self._main_topic: list[str] = []
         self._tf: list[dict[str, float]] = []
         self._length: list[float] = []
         self._hint_sets: list[tuple[frozenset[str], ...]] = []
@@ -126,6 +132,7 @@ class SnippetIndex:
                     tf[term] += self._term_weight(term, settings.hint_weight)
             self._ids.append(snippet.id)
             self._topics.append(frozenset(snippet.topics))
+            self._main_topic.append(snippet.topics[0] if snippet.topics else "")
             self._tf.append(tf)
             self._length.append(sum(tf.values()))
             self._hint_sets.append(tuple(hint_sets))
@@ -244,6 +251,10 @@ class SnippetIndex:
             )
             if named & self._topics[i]:
                 score *= 1 + self.settings.named_topic_boost
+            elif named and self._main_topic[i] in self.settings.named_topics:
+                # The question names one treatment and this snippet is mainly about
+                # another ("when does sertraline kick in" / ketamine as a bridge).
+                score *= 1 - self.settings.other_topic_penalty
             if boost and self._topics[i] & boost_topics:
                 score *= 1 + boost
             matched = sum(1 for e in explained if e > 0)
