@@ -1,11 +1,11 @@
-"""Checks for the third development set of crisis-screen cases,
-safety/evaluation/cases/dev3.jsonl (see README3.md there).
+"""Checks for the development sets of crisis-screen cases written after dev2:
+safety/evaluation/cases/dev3.jsonl (README3.md) and dev4, dev5, dev6 (README4.md).
 
 Like test_eval_cases2.py these tests look only at the file (schema, ids, labels allowed
 per category, no text of dev/dev2, balance); they never import or run the screen. The
 holdout files are never read here.
 
-    python tests/safety/test_eval_cases3.py     # prints the counts table kept in README3.md
+    python tests/safety/test_eval_cases3.py     # rewrites the counts tables in README3.md and README4.md
 """
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ from typing import Any
 import pytest
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "safety" / "evaluation" / "cases"
-DEV3 = CASES_DIR / "dev3.jsonl"
-README = CASES_DIR / "README3.md"
-README_START = "<!-- counts:start -->"
-README_END = "<!-- counts:end -->"
+# set name -> (id prefix, minimum size, README holding its counts table)
+SETS = {
+    "dev3": ("d3", 300, "README3.md"),
+    "dev4": ("d4", 200, "README4.md"),
+    "dev5": ("d5", 70, "README4.md"),
+    "dev6": ("d6", 36, "README4.md"),
+}
+PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
 LOCALES = {"en-GB", "en-IE", "ru", "ru-RU"}
 REQUIRED = {"id", "text", "lang", "label", "category"}
@@ -53,7 +57,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^d3-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d[3-6])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -67,18 +71,24 @@ def norm(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+@pytest.fixture(scope="module", params=PRESENT)
+def named(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    return request.param, load(CASES_DIR / f"{request.param}.jsonl")
+
+
 @pytest.fixture(scope="module")
-def cases() -> list[dict[str, Any]]:
-    return load(DEV3)
+def cases(named: tuple[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return named[1]
 
 
-def test_schema_ids_and_labels(cases: list[dict[str, Any]]) -> None:
+def test_schema_ids_and_labels(named: tuple[str, list[dict[str, Any]]]) -> None:
+    name, cases = named
     ids = set()
     for c in cases:
         keys = set(c)
         assert REQUIRED <= keys <= REQUIRED | OPTIONAL, c["id"]
         match = ID_RE.match(c["id"])
-        assert match, c["id"]
+        assert match and match["prefix"] == SETS[name][0], c["id"]
         assert c["id"] not in ids, c["id"]
         ids.add(c["id"])
         assert match["lang"] == c["lang"], c["id"]
@@ -91,17 +101,20 @@ def test_schema_ids_and_labels(cases: list[dict[str, Any]]) -> None:
         assert isinstance(c["text"], str) and c["text"].strip(), c["id"]
 
 
-def test_no_duplicates_and_no_text_of_dev_or_dev2(cases: list[dict[str, Any]]) -> None:
+def test_no_duplicates_and_no_text_of_earlier_sets(named: tuple[str, list[dict[str, Any]]]) -> None:
+    name, cases = named
     keys = [(norm(c["text"]), tuple(c.get("history", []))) for c in cases]
-    assert len(keys) == len(set(keys)), "duplicate (text, history) in dev3"
-    earlier = {norm(c["text"]) for name in ("dev", "dev2") for c in load(CASES_DIR / f"{name}.jsonl")}
+    assert len(keys) == len(set(keys)), f"duplicate (text, history) in {name}"
+    earlier_sets = ["dev", "dev2", *[n for n in SETS if n < name]]
+    earlier = {norm(c["text"]) for n in earlier_sets for c in load(CASES_DIR / f"{n}.jsonl")}
     clash = [c["id"] for c in cases if not c.get("history") and norm(c["text"]) in earlier]
-    assert not clash, f"dev3 texts already in dev/dev2: {clash}"
+    assert not clash, f"{name} texts already in {earlier_sets}: {clash}"
 
 
-def test_balance(cases: list[dict[str, Any]]) -> None:
+def test_balance(named: tuple[str, list[dict[str, Any]]]) -> None:
+    name, cases = named
     langs = Counter(c["lang"] for c in cases)
-    assert len(cases) >= 300 and langs["en"] == langs["ru"], dict(langs)
+    assert len(cases) >= SETS[name][1] and langs["en"] == langs["ru"], dict(langs)
     labels = Counter(c["label"] for c in cases)
     assert labels["none"] / len(cases) >= 0.25, dict(labels)
 
@@ -122,19 +135,27 @@ def counts_table(cases: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def test_readme_counts_current(cases: list[dict[str, Any]]) -> None:
-    text = README.read_text(encoding="utf-8")
-    current = text.split(README_START, 1)[1].split(README_END, 1)[0].strip()
-    assert current == counts_table(cases), "README3.md counts are stale; run python tests/safety/test_eval_cases3.py"
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- counts-{name}:start -->", f"<!-- counts-{name}:end -->"
+
+
+def test_readme_counts_current(named: tuple[str, list[dict[str, Any]]]) -> None:
+    name, cases = named
+    start, end = _markers(name)
+    readme = CASES_DIR / SETS[name][2]
+    current = readme.read_text(encoding="utf-8").split(start, 1)[1].split(end, 1)[0].strip()
+    assert current == counts_table(cases), f"{readme.name} counts are stale; run python tests/safety/test_eval_cases3.py"
 
 
 def main() -> None:
-    table = counts_table(load(DEV3))
-    text = README.read_text(encoding="utf-8")
-    before, rest = text.split(README_START, 1)
-    after = rest.split(README_END, 1)[1]
-    README.write_text(f"{before}{README_START}\n{table}\n{README_END}{after}", encoding="utf-8")
-    print(table)
+    for name in PRESENT:
+        table = counts_table(load(CASES_DIR / f"{name}.jsonl"))
+        start, end = _markers(name)
+        readme = CASES_DIR / SETS[name][2]
+        before, rest = readme.read_text(encoding="utf-8").split(start, 1)
+        after = rest.split(end, 1)[1]
+        readme.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+        print(name, table, sep="\n")
 
 
 if __name__ == "__main__":
