@@ -1,9 +1,13 @@
-"""Webhook mode end to end: setWebhook with a secret, and only requests carrying it count."""
+"""Webhook mode end to end: setWebhook with a secret, only requests carrying it count, and
+``GET /healthz`` says ready / degraded / down and why (Rasa a closed port or a stand-in)."""
 
 from __future__ import annotations
 
 import json
 import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -32,16 +36,22 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{_free_port()}"
 
 
-@pytest.fixture
-def webhook_bridge(fake_api, launch):
+def _start(fake_api, launch, rasa_url: str):
+    """The bridge in webhook mode on a free port; returns it and its base URL."""
     port = _free_port()
     bridge = launch(
-        _closed_port_url(),
+        rasa_url,
         "--webhook", "https://bot.example.org/telegram/hook",
         ready=lambda: fake_api.calls_of("setWebhook") and _listening(port),
         TELEGRAM_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
     )  # fmt: skip
-    return bridge, f"http://127.0.0.1:{port}/telegram/hook"
+    return bridge, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def webhook_bridge(fake_api, launch):
+    bridge, base = _start(fake_api, launch, _closed_port_url())
+    return bridge, f"{base}/telegram/hook"
 
 
 def update(fake_api, chat_id: int, text: str, language_code: str = "en-GB") -> dict:
@@ -98,15 +108,6 @@ def test_bad_bodies_get_a_clear_answer_and_do_not_stop_the_server(fake_api, webh
     assert bridge.process.poll() is None
 
 
-def test_health_endpoint(webhook_bridge):
-    # Rasa is a closed port here: degraded, with the reason (tests/channels/telegram/
-    # test_webhook_health.py has the other cases).
-    _, url = webhook_bridge
-    health = httpx.get(url.rsplit("/telegram", 1)[0] + "/healthz")
-    assert health.status_code == 200 and health.json()["status"] == "degraded"
-    assert "rasa: Rasa unreachable: fail-safe replies in use" in health.json()["reasons"]
-
-
 def test_a_configured_secret_is_used(fake_api, launch):
     port = _free_port()
     launch(
@@ -123,3 +124,91 @@ def test_a_configured_secret_is_used(fake_api, launch):
     good = httpx.post(url, json=update(fake_api, 304, "hi"), headers={HEADER: "configured_Secret-123"})
     assert good.status_code == 200
     fake_api.wait_sent(304)
+
+
+# --- GET /healthz: ready / degraded / down and why (see docs/health.md) ----------------
+
+PRIVATE = "nobody else should ever read this sentence"
+
+
+class _RasaHealth(BaseHTTPRequestHandler):
+    calls = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        type(self).calls += 1
+        ok = self.path == "/webhooks/health/"
+        body = json.dumps({"status": "ready"} if ok else {}).encode()
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def rasa_up() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RasaHealth)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_degraded_with_fail_safe_reason_when_rasa_is_down(fake_api, launch):
+    _, base = _start(fake_api, launch, _closed_port_url())
+    reply = httpx.get(f"{base}/healthz", timeout=10)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["rasa"]["status"] == "degraded"
+    assert body["checks"]["rasa"]["answering"] == 0
+    assert "rasa: Rasa unreachable: fail-safe replies in use" in body["reasons"]
+    assert body["checks"]["bot_api"]["status"] == "ready"
+    assert body["received"] == 0
+
+
+def test_ready_when_rasa_answers_and_the_bot_api_took_the_last_reply(fake_api, launch, rasa_up):
+    _, base = _start(fake_api, launch, rasa_up)
+    body = httpx.get(f"{base}/healthz", timeout=10).json()
+    assert body["status"] == "ready", body
+    assert body["reasons"] == []
+    assert body["checks"]["rasa"] == {
+        "status": "ready", "reasons": [], "replicas": 1, "answering": 1,
+    }  # fmt: skip
+
+
+def test_bot_api_unreachable_at_the_last_send_is_degraded_until_a_send_works(fake_api, launch):
+    bridge, base = _start(fake_api, launch, _closed_port_url())
+    secret = fake_api.calls_of("setWebhook")[-1].params["secret_token"]
+    # HTTP 502 from the Bot API is a network error for python-telegram-bot: every
+    # attempt of the fail-safe reply fails.
+    fake_api.fail_next["sendMessage"] = [(502, "Bad Gateway", {})] * 4
+    hook = f"{base}/telegram/hook"
+    assert httpx.post(hook, json=update(fake_api, 401, PRIVATE), headers={HEADER: secret}).status_code == 200
+    fake_api.wait_for(lambda: len(fake_api.calls_of("sendMessage")) >= 4, what="4 send attempts")
+
+    def bot_api_status() -> dict:
+        return httpx.get(f"{base}/healthz", timeout=10).json()
+
+    body = fake_api.wait_for(
+        lambda: (b := bot_api_status())["checks"]["bot_api"]["status"] == "degraded" and b,
+        what="bot_api degraded",
+    )
+    assert any(r.startswith("bot_api: Bot API not reachable at the last send (NetworkError")
+               for r in body["reasons"]), body
+    assert PRIVATE not in json.dumps(body)
+    assert body["received"] == 1
+
+    # The next reply gets through: ready again.
+    assert httpx.post(hook, json=update(fake_api, 402, "hello"), headers={HEADER: secret}).status_code == 200
+    fake_api.wait_sent(402)
+    body = fake_api.wait_for(
+        lambda: (b := bot_api_status())["checks"]["bot_api"]["status"] == "ready" and b,
+        what="bot_api ready",
+    )
+    assert body["received"] == 2
+    assert PRIVATE not in bridge.log()
