@@ -70,6 +70,7 @@ ROLES = frozenset(
 )
 _HEAD = 3  # prefix anchors are indexed by their first three letters
 _HITS_PER_RULE = 8  # plenty to explain a verdict; bounds work on huge input
+_HEAD_CACHE_SIZE = 65536  # words remembered for prefix anchors; beyond that, looked up each time
 
 
 @dataclass(frozen=True)
@@ -192,25 +193,42 @@ class RuleSet:
         self._by_head = {k: tuple(v) for k, v in by_head.items()}
         self._always = tuple(always)
         self._anchor_words = frozenset(self._by_word)
+        self._head_cache: dict[str, tuple[_Entry, ...]] = {}
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(rule for _, rule in self.entries)
 
-    def _candidates(self, words: frozenset[str]) -> list[_Entry]:
+    def _head_entries(self, word: str) -> tuple[_Entry, ...]:
+        """Entries whose anchor is a prefix of ``word``, cached per word: a long message
+        repeats its words, and a sentence then only needs a set intersection in C."""
+        cached = self._head_cache.get(word)
+        if cached is None:
+            heads = self._by_head.get(word[:_HEAD]) or ()
+            cached = tuple(entry for prefix, entry in heads if word.startswith(prefix))
+            if len(self._head_cache) < _HEAD_CACHE_SIZE:
+                self._head_cache[word] = cached
+        return cached
+
+    def _head_words(self, doc: Document) -> frozenset[str]:
+        """The words of ``doc`` that some prefix anchor matches."""
+        if not self._by_head:
+            return frozenset()
+        words: set[str] = set()
+        for sentence in doc.sentences:
+            words |= sentence.words
+        return frozenset(word for word in words if self._head_entries(word))
+
+    def _candidates(self, words: frozenset[str], head_words: frozenset[str]) -> list[_Entry]:
         found: dict[int, _Entry] = {}
-        by_word, by_head = self._by_word, self._by_head
-        # Set intersection in C first: most words of a sentence anchor nothing.
+        by_word = self._by_word
+        # Set intersections in C first: most words of a sentence anchor nothing.
         for word in words & self._anchor_words:
             for entry in by_word[word]:
                 found[id(entry[2])] = entry
-        if by_head:
-            for word in words:
-                heads = by_head.get(word[:_HEAD])
-                if heads:
-                    for prefix, entry in heads:
-                        if word.startswith(prefix):
-                            found[id(entry[2])] = entry
+        for word in words & head_words:
+            for entry in self._head_entries(word):
+                found[id(entry[2])] = entry
         for entry in self._always:
             found[id(entry[2])] = entry
         # All plain-word requirements must be present in the sentence.
@@ -229,10 +247,11 @@ class RuleSet:
         counts: dict[str, int] = {}
         seen: set[tuple[str, int, int]] = set()
         sentences = doc.sentences
+        head_words = self._head_words(doc)
         for number, sentence in enumerate(sentences):
             if only_sentences is not None and number not in only_sentences:
                 continue
-            candidates = self._candidates(sentence.words)
+            candidates = self._candidates(sentence.words, head_words)
             if not candidates:
                 continue
             # A pattern may name a boundary ("suicidal § again"), so the search window

@@ -541,6 +541,9 @@ class ConceptDetector(Detector):
         message_candidates: dict[int, list[int]] = {}
         message_firsts = self._message_first_concepts
         groups = self._group_sets
+        message_rules = [
+            i for i in self._message_rules if at_least is None or rules[i].rule.level.at_least(at_least)
+        ]
         for number, possible in enumerate(possibles):
             if not possible:
                 continue
@@ -554,9 +557,8 @@ class ConceptDetector(Detector):
             lo, hi = max(0, number - _NEIGHBOURS), min(count, number + _NEIGHBOURS + 1)
             around = possible if count == 1 else frozenset().union(*possibles[lo:hi])
             starting = [
-                i for i in self._message_rules
-                if (at_least is None or rules[i].rule.level.at_least(at_least))
-                and not groups[i][0].isdisjoint(possible)
+                i for i in message_rules
+                if not groups[i][0].isdisjoint(possible)
                 and all(not g.isdisjoint(around) for g in groups[i][1:])
             ]
             if starting:

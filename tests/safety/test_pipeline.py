@@ -76,6 +76,39 @@ def test_fail_safe_when_a_detector_breaks(monkeypatch: pytest.MonkeyPatch) -> No
     assert "116 123" in safety.compose_reply(verdict)
 
 
+def test_garbage_collector_paused_during_the_screen_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen pauses the cyclic collector (its GC pauses doubled the 100 KB time) and
+    leaves it as it found it, also when a detector fails and when it was already off."""
+    import gc
+
+    import safety.pipeline as pipeline
+
+    seen: list[bool] = []
+    real = pipeline.detect_patterns
+
+    def spy(doc: object) -> list[object]:
+        seen.append(gc.isenabled())
+        return real(doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "detect_patterns", spy)
+    assert gc.isenabled()
+    assert safety.screen("I want to die").level == Level.CRISIS
+    assert seen == [False] and gc.isenabled()
+
+    def broken(doc: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "detect_patterns", broken)
+    assert safety.screen("what is EMDR?").level == Level.CRISIS
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        safety.screen("what is EMDR?")
+        assert not gc.isenabled()  # someone else's choice is left alone
+    finally:
+        gc.enable()
+
+
 def test_message_text_is_never_logged(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     import safety.pipeline as pipeline
 
