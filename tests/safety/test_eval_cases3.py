@@ -1,5 +1,6 @@
 """Checks for the development sets of crisis-screen cases written after dev2:
-safety/evaluation/cases/dev3.jsonl (README3.md) and dev4, dev5, dev6 (README4.md).
+safety/evaluation/cases/dev3.jsonl (README3.md), dev4, dev5, dev6 (README4.md) and dev7
+(README5.md).
 
 Like test_eval_cases2.py these tests look only at the file (schema, ids, labels allowed
 per category, no text of dev/dev2, balance); they never import or run the screen. The
@@ -27,10 +28,11 @@ SETS = {
     "dev4": ("d4", 200, "README4.md"),
     "dev5": ("d5", 70, "README4.md"),
     "dev6": ("d6", 36, "README4.md"),
+    "dev7": ("d7", 120, "README5.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
-LOCALES = {"en-GB", "en-IE", "ru", "ru-RU"}
+LOCALES = {"en-GB", "en-IE", "de-DE", "ru", "ru-RU", "lv-LV"}
 REQUIRED = {"id", "text", "lang", "label", "category"}
 OPTIONAL = {"locale", "history", "note"}
 CRISIS_LIKE = {"crisis", "emergency"}
@@ -57,7 +59,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^(?P<prefix>d[3-6])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d[3-7])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
