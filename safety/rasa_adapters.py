@@ -75,6 +75,8 @@ HISTORY_MESSAGES = 2
 UTTER_SAFETY = "utter_safety"
 UTTER_SIGNPOST = "utter_safety_signpost"
 UTTER_NOTICE = "utter_session_notice"
+# Metadata a channel sets when it has just shown the notice itself (docs/contracts.md).
+NOTICE_SHOWN_METADATA = "notice_shown"
 # Replies that already tell the user this is an automated service with the emergency
 # numbers: after one of them the first-reply notice is not repeated in the session.
 _NOTICE_CARRIERS = frozenset({UTTER_SAFETY, UTTER_NOTICE})
@@ -389,6 +391,11 @@ def _last_user_index(events: list[Any]) -> int | None:
 
 
 def _notice_shown(session: list[Any]) -> bool:
-    return any(
-        isinstance(e, ActionExecuted) and e.action_name in _NOTICE_CARRIERS for e in session
-    )
+    for event in session:
+        if isinstance(event, ActionExecuted) and event.action_name in _NOTICE_CARRIERS:
+            return True
+        if isinstance(event, UserUttered) and str(
+            (event.metadata or {}).get(NOTICE_SHOWN_METADATA, "")
+        ).lower() == "true":
+            return True
+    return False

@@ -19,7 +19,11 @@ DEV2 = "answers_dev2.jsonl"
 DEV3 = "answers_dev3.jsonl"
 DEV4 = "answers_dev4.jsonl"
 DEV_OOS = "answers_dev_oos.jsonl"
+DEV5 = "answers_dev5.jsonl"
 DEV_ADVICE = "answers_dev_advice.jsonl"
+BLIND = "answers_blind.jsonl"
+BLIND2 = "answers_blind2.jsonl"
+ALL_SETS = [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE, BLIND, BLIND2]
 
 
 def read_cases(name: str) -> list[dict]:
@@ -31,7 +35,7 @@ def _kind(case: dict) -> str:
     return "answer" if case["expect"].get("snippets") else case["expect"]["kind"]
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE])
+@pytest.mark.parametrize("name", ALL_SETS)
 def test_cases_are_well_formed(name: str, kb: KnowledgeBase) -> None:
     cases = read_cases(name)
     ids = [c["id"] for c in cases]
@@ -77,11 +81,23 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@pytest.mark.parametrize("name", [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE])
+# The blind sets were written by authors who never saw the NLU data, and some of their
+# short, canonical questions ("how common is ptsd") are word for word examples that were
+# already in data/nlu or the hints before the set was written (git log -S shows each one
+# added earlier). Those coincidences are listed here so that any other overlap, above all
+# a blind question copied into training later, fails.
+COINCIDENT = {
+    BLIND: {"blind-en-005", "blind-en-055", "blind-en-071", "blind-en-091", "blind-ru-006",
+            "blind-ru-013", "blind-ru-043", "blind-ru-053", "blind-ru-064", "blind-ru-067"},
+    BLIND2: {"blind2-en-005", "blind2-en-008", "blind2-en-029", "blind2-ru-032", "blind2-ru-049"},
+}
+
+
+@pytest.mark.parametrize("name", ALL_SETS)
 def test_no_eval_question_is_in_nlu_data_or_hints(name: str) -> None:
     training = {_normalise(t) for t in _training_texts()}
-    copied = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in training]
-    assert copied == []
+    copied = {c["id"] for c in read_cases(name) if _normalise(c["question"]) in training}
+    assert copied == COINCIDENT.get(name, set())
 
 
 def test_the_check_would_catch_a_copy() -> None:
@@ -90,7 +106,7 @@ def test_the_check_would_catch_a_copy() -> None:
 
 def test_dev_and_held_out_sets_do_not_share_questions() -> None:
     held_out = {_normalise(c["question"]) for c in read_cases(HELD_OUT)}
-    for name in (DEV, DEV2, DEV3, DEV4, DEV_OOS, DEV_ADVICE):
+    for name in (DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE):
         # Name only the development cases that collide: the held-out questions stay unseen.
         shared = [c["id"] for c in read_cases(name) if _normalise(c["question"]) in held_out]
         assert shared == [], name

@@ -137,6 +137,30 @@ def test_first_reply_of_a_session_gets_the_notice_once(policy, domain):
     assert predicted(policy, domain, later) is None
 
 
+def test_no_repeat_of_a_notice_the_channel_has_just_shown(policy, domain):
+    """Telegram's /start shows the notice itself and says so in the next text's metadata."""
+    shown_by_channel = UserUttered(
+        QUESTION, {"name": "ask_ketamine", "confidence": 0.9},
+        metadata={"locale": "en-GB", "notice_shown": "true"},
+    )
+    t = tracker(domain, shown_by_channel, ActionExecuted("action_answer_question"))
+    assert predicted(policy, domain, t) is None
+    later = tracker(
+        domain, shown_by_channel, ActionExecuted("action_answer_question"),
+        ActionExecuted(ACTION_LISTEN_NAME), user("and what about MDMA?", "ask_mdma"),
+        ActionExecuted("action_answer_question"),
+    )
+    assert predicted(policy, domain, later) is None
+    # Only "true" counts; and the flag never holds back a crisis reply.
+    other = UserUttered(QUESTION, {"name": "ask_ketamine", "confidence": 0.9}, metadata={"notice_shown": "no"})
+    assert predicted(policy, domain, tracker(domain, other, ActionExecuted("action_answer_question"))) == (
+        "utter_session_notice"
+    )
+    crisis = UserUttered("I want to die", {"name": "ask_ketamine", "confidence": 0.9},
+                         metadata={"notice_shown": "true"})
+    assert predicted(policy, domain, tracker(domain, crisis)) == "utter_safety"
+
+
 def test_notice_text_comes_from_the_helplines_data(policy, domain):
     t = tracker(domain, user(QUESTION, locale="en-GB"), ActionExecuted("action_answer_question"))
     prediction = policy.predict_action_probabilities(t, domain)

@@ -84,15 +84,19 @@ async def on_start(update: Update, context: Context) -> None:
     chat_id, language_code = who(update)
     lang = bridge.ui_lang(chat_id, language_code)
     bridge.dialogues.end(chat_id)
-    if await bridge.allow(chat_id, lang):
-        await bridge.say(chat_id, start_text(bridge, chat_id, language_code))
+    if await bridge.allow(chat_id, lang) and await bridge.say(
+        chat_id, start_text(bridge, chat_id, language_code)
+    ):
+        bridge.memory.mark_notice_shown(chat_id)
 
 
 async def on_help(update: Update, context: Context) -> None:
     bridge = bridge_of(context)
     chat_id, language_code = who(update)
-    if await bridge.allow(chat_id, bridge.ui_lang(chat_id, language_code)):
-        await bridge.say(chat_id, help_text(bridge, chat_id, language_code))
+    if await bridge.allow(chat_id, bridge.ui_lang(chat_id, language_code)) and await bridge.say(
+        chat_id, help_text(bridge, chat_id, language_code)
+    ):
+        bridge.memory.mark_notice_shown(chat_id)
 
 
 async def on_language(update: Update, context: Context) -> None:

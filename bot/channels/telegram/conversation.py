@@ -154,7 +154,10 @@ class Bridge:
             log.warning("message over the chat's rate limit screened as crisis: forwarded anyway")
         typing = asyncio.create_task(self._typing_later(chat_id))
         try:
-            outcome = await self.forwarder.respond(sender_id(chat_id), text, locale, history)
+            outcome = await self.forwarder.respond(
+                sender_id(chat_id), text, locale, history,
+                notice_shown=self.memory.take_notice_shown(chat_id),
+            )
         except Exception as exc:
             log.error("turn failed before a reply (%s); sending the fail-safe",
                       describe_exception(exc))

@@ -3,7 +3,9 @@
 - the last two texts, for the fail-safe screen (a crisis can span messages:
   "I have the pills" after "I can't go on");
 - the payloads of the last buttons shown, for payloads too long for Telegram's
-  64-byte callback data.
+  64-byte callback data;
+- whether the bridge itself has just shown the session notice (/start, /help, a region
+  change), so the next text tells Rasa not to repeat it.
 
 Bounded: the least recently active chats are forgotten first.
 """
@@ -22,6 +24,7 @@ HISTORY_SIZE = 2
 class _Entry:
     history: deque[str] = field(default_factory=lambda: deque(maxlen=HISTORY_SIZE))
     payloads: list[str] = field(default_factory=list)
+    notice_shown: bool = False
 
 
 class ChatMemory:
@@ -55,6 +58,17 @@ class ChatMemory:
         if entry is None or not 0 <= index < len(entry.payloads):
             return None
         return entry.payloads[index]
+
+    def mark_notice_shown(self, chat_id: int) -> None:
+        self._entry(chat_id).notice_shown = True
+
+    def take_notice_shown(self, chat_id: int) -> bool:
+        """Whether the notice was shown since the last text (and clear the mark)."""
+        entry = self._chats.get(chat_id)
+        if entry is None or not entry.notice_shown:
+            return False
+        entry.notice_shown = False
+        return True
 
     def forget(self, chat_id: int) -> None:
         self._chats.pop(chat_id, None)

@@ -30,6 +30,7 @@ __all__ = ["Reply", "Outcome", "RasaForwarder", "CHANNEL"]
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+NOTICE_SHOWN = "notice_shown"  # metadata key, docs/contracts.md
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,19 @@ class RasaForwarder:
         self._default_region = default_region
 
     async def respond(
-        self, sender: str, text: str, locale: str | None, history: Sequence[str] = ()
+        self,
+        sender: str,
+        text: str,
+        locale: str | None,
+        history: Sequence[str] = (),
+        notice_shown: bool = False,
     ) -> Outcome:
         metadata: dict[str, str] = {"channel": CHANNEL}
         if locale:
             metadata["locale"] = locale
+        if notice_shown:
+            # The bridge has just shown the session notice (/start): Rasa need not repeat it.
+            metadata[NOTICE_SHOWN] = "true"
         started = time.monotonic()
         try:
             # RasaClient's httpx timeout bounds each phase; this bounds the whole turn.
