@@ -587,7 +587,7 @@ class ConceptDetector(Detector):
             return found_here
 
         hits: list[Hit] = []
-        frames: dict[int, frozenset[str]] = {}
+        frames: dict[int, tuple[tuple[str, int, int], ...]] = {}
         made: dict[int, int] = {}  # rule -> hits so far (bounded, like the pattern detectors)
         seen: set[tuple[int, int, int]] = set()
         full: set[int] = set()  # rules that reached their hit limit
@@ -630,7 +630,7 @@ class ConceptDetector(Detector):
         crule: ConceptRule,
         present: dict[str, list[Occurrence]],
         sentences: tuple[int, int] | None,
-        frames: dict[int, frozenset[str]],
+        frames: dict[int, tuple[tuple[str, int, int], ...]],
         anchor: int | None = None,
     ) -> Hit | None:
         for group in crule.groups:
@@ -685,17 +685,24 @@ class ConceptDetector(Detector):
         # Frames and blockers are looked for only once a rule has matched, once per
         # sentence of the message.
         scope_concepts: set[str] = set()
+        frame_concepts: set[str] = set()  # the frames outside the hit's own words
         for number in range(first_sentence, last_sentence + 1):
             framed = frames.get(number)
             if framed is None:
-                framed = frozenset(
-                    o.concept
+                framed = tuple(
+                    (o.concept, o.first, o.last)
                     for o in concept_occurrences(
                         doc, self.concepts, (number,), {number: self._framing_concepts}
                     )
                 )
                 frames[number] = framed
-            scope_concepts |= framed
+            for concept, start, end in framed:
+                scope_concepts.add(concept)
+                # "раздала книги" (gave away my books): books inside the hit are what is
+                # given away, not a story framing the sentence. Only fiction words: "how
+                # many people die" is general because of the "people" inside it.
+                if concept != "FICTION" or not (first <= start and end <= last):
+                    frame_concepts.add(concept)
         if any(c in scope_concepts for c in crule.blocked_by):
             return None
         notes: list[str] = ["+".join(o.concept for o in combo)]
@@ -722,7 +729,7 @@ class ConceptDetector(Detector):
             # when the writer is not.
             framing = [
                 c for c in crule.lowered_by
-                if c in scope_concepts and (c in _STRONG_FRAMES or "SELF" not in scope_concepts)
+                if c in frame_concepts and (c in _STRONG_FRAMES or "SELF" not in scope_concepts)
             ]
             if framing:
                 notes.append(framing[0].lower())

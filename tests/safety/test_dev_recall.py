@@ -13,6 +13,8 @@
 * ``dev4.jsonl`` and ``dev5.jsonl`` (README4.md there; measured before tuning: dev4 EN
   72.6%, RU 75.8%; dev5, written after the dev4 rounds, EN 61.5%, RU 65.4%). Floors at
   the level reached after tuning (dev4 EN 0.88, RU 0.93; dev5 EN 0.84, RU 0.88).
+* ``dev7.jsonl`` (README5.md; measured before tuning: EN 53.3%, RU 83.3%). Floors at the
+  level reached after one round (EN 0.96, RU 1.0), false alarms 0/48. dev6 stays untuned.
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files
@@ -97,7 +99,8 @@ def test_dev3_false_alarms_support_and_emergency() -> None:
 
 @pytest.mark.parametrize(
     ("name", "lang", "floor"),
-    [("dev4", "en", 0.88), ("dev4", "ru", 0.93), ("dev5", "en", 0.84), ("dev5", "ru", 0.88)],
+    [("dev4", "en", 0.88), ("dev4", "ru", 0.93), ("dev5", "en", 0.84), ("dev5", "ru", 0.88),
+     ("dev7", "en", 0.96), ("dev7", "ru", 1.0)],
 )
 def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
@@ -106,7 +109,7 @@ def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> No
     assert scores.crisis_recall is not None and scores.crisis_recall >= floor, scores
 
 
-@pytest.mark.parametrize("name", ["dev4", "dev5"])
+@pytest.mark.parametrize("name", ["dev4", "dev5", "dev7"])
 def test_dev4_dev5_false_alarms(name: str) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
         pytest.skip(f"{name} not present")
