@@ -9,6 +9,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.advice import MedicalAdviceGate, advice_rule
 
 ADVICE = [
+    "where can i get mdma to try therapy on my own at home",
+    "где достать мдма, чтобы попробовать терапию дома самой",
     "what dose of sertraline should I be on?",
     "How many mg of quetiapine is right for sleep",
     "Can I take 100mg of sertraline?",
@@ -56,6 +58,9 @@ ADVICE = [
 ]
 
 NOT_ADVICE = [
+    "where can i get mdma-assisted therapy in the uk?",
+    "is ketamine ever given at home?",
+    "где в Европе проходят исследования мдма-терапии?",
     "how fast does ketamine work?",
     "how often were ketamine injections given in the trials?",
     "should I start with therapy or medication?",
