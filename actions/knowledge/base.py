@@ -36,6 +36,7 @@ _HERE = Path(__file__).resolve().parent
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
@@ -51,10 +52,30 @@ def _script_of(question: str) -> str:
     return "ru" if cyrillic and cyrillic >= len(_LATIN.findall(question)) else "en"
 
 
-def _asking_sentence(question: str) -> str | None:
-    """The last sentence of a message of several sentences, or None for one sentence."""
+def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, bool] | None:
+    """The sentence of a message of several that asks the question, and whether it only
+    points back at the story before it; None for one sentence or no asking sentence.
+
+    The last sentence that asks (a question mark, or a question word among its first
+    two words), preferring one that stands on its own over a short one that refers back
+    ("is that normal?", "при птср так бывает?").
+    """
     sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
-    return sentences[-1] if len(sentences) > 1 else None
+    if len(sentences) < 2:
+        return None
+    fallback: tuple[str, bool] | None = None
+    for sentence in reversed(sentences):
+        words = _WORD.findall(sentence.lower())
+        asks = "?" in sentence or any(w in settings.question_words for w in words[:2])
+        if not asks:
+            continue
+        refers_back = len(words) <= settings.focus_max_words and any(
+            w in settings.referring_words for w in words
+        )
+        if not refers_back:
+            return sentence, False
+        fallback = fallback or (sentence, True)
+    return fallback
 
 
 class KnowledgeBase:
@@ -136,12 +157,18 @@ class KnowledgeBase:
         # A message of several sentences usually tells a story and asks at the end
         # ("My husband came back from deployment… Do soldiers often get PTSD?"): the
         # asking sentence alone is tried first, then the whole message.
+        # A question sentence that only points back ("is that normal?") is tried after
+        # the whole message, not before it.
+        attempts = [question]
+        focus = _asking_sentence(question, self._settings)
+        if focus is not None:
+            sentence, refers_back = focus
+            attempts = [question, sentence] if refers_back else [sentence, question]
         picked = None
-        focus = _asking_sentence(question)
-        if focus:
-            picked = self._pick(focus, intent, intent_confidence, out_of_scope)
-        if picked is None:
-            picked = self._pick(question, intent, intent_confidence, out_of_scope)
+        for text in attempts:
+            picked = self._pick(text, intent, intent_confidence, out_of_scope)
+            if picked is not None:
+                break
         if picked is None:
             return None
         best, others = picked

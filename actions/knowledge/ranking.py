@@ -66,6 +66,9 @@ class RankingSettings:
     second_snippet_ratio: float
     dominance_ratio: float
     min_coverage_dominant: float
+    focus_max_words: int = 8
+    referring_words: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()
 
 
 @cache
@@ -74,8 +77,11 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     named = {str(k): tuple(v) for k, v in (data.get("named_topics") or {}).items()}
     domain = frozenset(str(t) for t in data.get("domain_terms") or ())
     off_domain = frozenset(str(t) for t in data.get("off_domain_terms") or ())
+    referring = frozenset(str(t) for t in data.get("referring_words") or ())
+    asking = frozenset(str(t) for t in data.get("question_words") or ())
     return RankingSettings(
-        **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain
+        **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain,
+        referring_words=referring, question_words=asking,
     )
 
 

@@ -137,3 +137,34 @@ def test_how_long_until_it_works_is_an_onset_question(text: str) -> None:
 
 def test_how_long_a_session_lasts_is_not_an_onset_question() -> None:
     assert "onset" not in content_lemmas("how long is a ketamine session")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # The sentence with the question mark, not the remark after it.
+        ("ok so what is ptsd actually?? like in normal words not doctor speak",
+         ("ok so what is ptsd actually??", False)),
+        # A question without its "?" still asks.
+        ("почему тело всё время ждёт опасности? что там вообще происходит с мозгом",
+         ("что там вообще происходит с мозгом", False)),
+        # A short sentence pointing back gives way to one that stands on its own...
+        ("что такое мдма-терапия? это правда экстази, только с психологом??",
+         ("что такое мдма-терапия?", False)),
+        # ...and when there is none, it is kept but marked, so the whole message goes first.
+        ("since it happened i feel guilty all the time. is that a ptsd thing?",
+         ("is that a ptsd thing?", True)),
+        ("what is EMDR?", None),
+    ],
+)
+def test_the_asking_sentence(kb: KnowledgeBase, message: str, expected: tuple[str, bool] | None) -> None:
+    from actions.knowledge.base import _asking_sentence
+
+    assert _asking_sentence(message, kb._settings) == expected
+
+
+def test_a_question_that_points_back_is_answered_from_the_story(kb: KnowledgeBase) -> None:
+    story = ("since it happend i feel guilty all the time and kind of cut off from everyone, "
+             "even my mum. is that a ptsd thing or just me")
+    answer = kb.answer(story, lang="en", intent="ask_ptsd", intent_confidence=1.0)
+    assert answer is not None and answer.snippet_ids[0] == "ptsd_symptom_mood"
