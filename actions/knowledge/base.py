@@ -56,8 +56,8 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
     """The sentence of a message of several that asks the question, and whether it only
     points back at the story before it; None for one sentence or no asking sentence.
 
-    The last sentence that asks (a question mark, or a question word among its first
-    two words), preferring one that stands on its own over a short one that refers back
+    The last sentence that asks (a question mark, or a question word first: "что там
+    происходит с мозгом", "правда ли ..."), preferring one that stands on its own over a short one that refers back
     ("is that normal?", "при птср так бывает?").
     """
     sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
@@ -66,7 +66,9 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
     fallback: tuple[str, bool] | None = None
     for sentence in reversed(sentences):
         words = _WORD.findall(sentence.lower())
-        asks = "?" in sentence or any(w in settings.question_words for w in words[:2])
+        asks = "?" in sentence or bool(words) and (
+            words[0] in settings.question_words or words[1:2] == ["ли"]
+        )
         if not asks:
             continue
         refers_back = len(words) <= settings.focus_max_words and any(
