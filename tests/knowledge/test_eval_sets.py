@@ -23,7 +23,8 @@ DEV5 = "answers_dev5.jsonl"
 DEV_ADVICE = "answers_dev_advice.jsonl"
 BLIND = "answers_blind.jsonl"
 BLIND2 = "answers_blind2.jsonl"
-ALL_SETS = [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE, BLIND, BLIND2]
+BLIND3 = "answers_blind3.jsonl"
+ALL_SETS = [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE, BLIND, BLIND2, BLIND3]
 
 
 def read_cases(name: str) -> list[dict]:

@@ -9,6 +9,10 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.advice import MedicalAdviceGate, advice_rule
 
 ADVICE = [
+    "my mum is on sertraline, can she take paracetamol?",
+    "is it safe for my son to take sertraline at 15?",
+    "можно ли мужу начать кетамин, если он пьёт трамадол?",
+    "совместимы ли сертралин и кетамин?",
     "where can i get mdma to try therapy on my own at home",
     "где достать мдма, чтобы попробовать терапию дома самой",
     "what dose of sertraline should I be on?",
@@ -58,6 +62,9 @@ ADVICE = [
 ]
 
 NOT_ADVICE = [
+    "she takes sertraline, how long does it take to work?",
+    "can my husband get PTSD from his job?",
+    "можно ли совмещать терапию и таблетки?",
     "where can i get mdma-assisted therapy in the uk?",
     "is ketamine ever given at home?",
     "где в Европе проходят исследования мдма-терапии?",
