@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ class RankingSettings:
     focus_max_words: int = 8
     referring_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
+    gated_topics: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @cache
@@ -79,9 +80,10 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     off_domain = frozenset(str(t) for t in data.get("off_domain_terms") or ())
     referring = frozenset(str(t) for t in data.get("referring_words") or ())
     asking = frozenset(str(t) for t in data.get("question_words") or ())
+    gated = {str(k): frozenset(str(t) for t in v) for k, v in (data.get("gated_topics") or {}).items()}
     return RankingSettings(
         **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain,
-        referring_words=referring, question_words=asking,
+        referring_words=referring, question_words=asking, gated_topics=gated,
     )
 
 

@@ -168,3 +168,21 @@ def test_a_question_that_points_back_is_answered_from_the_story(kb: KnowledgeBas
              "even my mum. is that a ptsd thing or just me")
     answer = kb.answer(story, lang="en", intent="ask_ptsd", intent_confidence=1.0)
     assert answer is not None and answer.snippet_ids[0] == "ptsd_symptom_mood"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "allowed"),
+    [
+        ("Who is most likely to end up with PTSD?", "en", False),
+        ("у кого больше шансов получить птср?", "ru", False),
+        ("is suicide risk higher with ptsd", "en", True),
+        ("чаще ли люди с птср совершают попытки самоубийства", "ru", True),
+    ],
+)
+def test_the_suicide_risk_figure_only_answers_questions_about_it(
+    kb: KnowledgeBase, question: str, lang: str, allowed: bool
+) -> None:
+    ranked = [r.snippet_id for r in kb.rank(question)]
+    assert ("ptsd_suicide_risk" in ranked) is allowed
+    if allowed:
+        assert ranked[0] == "ptsd_suicide_risk"
