@@ -47,6 +47,7 @@ import yaml  # noqa: E402
 
 from bench import _load, _plain_project, _procs, _stack, _texts  # noqa: E402
 from bench.rest_bench import CHECKS, HEADER, format_row  # noqa: E402
+from bot.loopback import free_port_block  # noqa: E402
 
 TOKEN = "plain-bench-token"
 
@@ -206,7 +207,7 @@ def start_plain(model: Path, directory: Path) -> tuple[list[Any], str, float]:
     from bot.runner import Service, StartupError, wait_for_http
     from bot.training import rasa_env
 
-    rasa_port, action_port = _stack.free_ports(), _stack.free_ports()
+    rasa_port, action_port = free_port_block(), free_port_block()
     tracker_db = directory / "tracker.db"
     tracker_db.unlink(missing_ok=True)
     _plain_project.write_endpoints(directory, f"http://127.0.0.1:{action_port}/webhook", tracker_db)

@@ -8,13 +8,13 @@ their databases in a temporary directory.
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot import settings as settings_module
+from bot.loopback import isolated_settings
 from bot.settings import PROJECT_ROOT, Settings
 
 # Few epochs: enough for the test stories, quick enough for CI. `make run` trains the
@@ -23,48 +23,9 @@ TEST_EPOCHS = 40
 TEST_MODELS_DIR = PROJECT_ROOT / "var" / "test-models"
 
 
-def free_port_block(count: int = 1) -> int:
-    """First of ``count`` consecutive free loopback ports."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                sockets.append(s)
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-        return base
-    raise RuntimeError("no free block of ports")
-
-
 def make_settings(state_dir: Path, replicas: int = 1, **overrides: object) -> Settings:
     """Settings for an isolated stack: own ports, own databases under ``state_dir``."""
-    rasa_port = free_port_block(replicas)
-    action_port = free_port_block()
-    web_port = free_port_block()
-    base = dataclasses.replace(
-        settings_module.load(),
-        state_dir=state_dir,
-        rasa_port=rasa_port,
-        action_port=action_port,
-        web_port=web_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}/webhook",
-        tracker_db_url=f"sqlite:///{state_dir / 'tracker.db'}",
-        audit_db_url=f"sqlite:///{state_dir / 'audit.db'}",
-        lock_store_url="",
-        telegram_token="",
-        rasa_auth_token="",
-    )
+    base = isolated_settings(state_dir, replicas)
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
 
