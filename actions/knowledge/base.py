@@ -57,8 +57,8 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
     points back at the story before it; None for one sentence or no asking sentence.
 
     The last sentence that asks (a question mark, or a question word first: "что там
-    происходит с мозгом", "правда ли ..."), preferring one that stands on its own over a short one that refers back
-    ("is that normal?", "при птср так бывает?").
+    происходит с мозгом", "правда ли ..."), preferring one that stands on its own over a
+    short one that refers back ("is that normal?", "при птср так бывает?").
     """
     sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
     if len(sentences) < 2:

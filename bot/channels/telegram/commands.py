@@ -182,7 +182,8 @@ async def _set_country(
         else texts.text("region_done_auto", lang)
     )
     # Show the numbers that now apply, composed by the safety library.
-    await bridge.say(chat_id, done + "\n\n" + safety.compose_notice(where.lang, where.region))
+    if await bridge.say(chat_id, done + "\n\n" + safety.compose_notice(where.lang, where.region)):
+        bridge.memory.mark_notice_shown(chat_id)
 
 
 async def on_forget(update: Update, context: Context) -> None:

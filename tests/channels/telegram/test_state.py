@@ -160,6 +160,18 @@ def test_memory_keeps_the_last_two_texts_and_payloads():
     assert memory.history(3) == ()
 
 
+def test_notice_mark_is_taken_once_and_forgotten_with_the_chat():
+    memory = ChatMemory()
+    assert memory.take_notice_shown(1) is False
+    memory.mark_notice_shown(1)
+    assert memory.take_notice_shown(2) is False  # per chat
+    assert memory.take_notice_shown(1) is True
+    assert memory.take_notice_shown(1) is False  # only the next text carries it
+    memory.mark_notice_shown(1)
+    memory.forget(1)
+    assert memory.take_notice_shown(1) is False
+
+
 def test_dialogue_steps_expire():
     clock = Clock()
     states = DialogueStates(ttl=600, clock=clock)
