@@ -21,7 +21,7 @@ import pytest
 import safety
 from bot.settings import PROJECT_ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300, func_only=True)]  # fixtures (training, start-up) bounded on their own
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

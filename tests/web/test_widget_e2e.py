@@ -9,7 +9,7 @@ import pytest
 
 import safety
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300, func_only=True)]  # fixtures (training, start-up) bounded on their own
 
 HEADERS = {"X-Requested-With": "mentallect-widget"}
 
