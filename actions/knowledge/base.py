@@ -138,16 +138,7 @@ class KnowledgeBase:
         """Candidates for ``question``, best first (for evaluation and debugging)."""
         boost_topics = self._boost_topics(intent, intent_confidence)
         boost = self._settings.intent_prior * intent_confidence if boost_topics else 0.0
-        index = self._indexes[_script_of(question)]
-        ranked = index.rank(question, boost_topics, boost)
-        gates = self._settings.gated_topics
-        if not gates:
-            return ranked
-        terms = set(index.question_terms(question))
-        return [
-            r for r in ranked
-            if all(terms & gates[t] for t in self._snippets[r.snippet_id].topics if t in gates)
-        ]
+        return self._indexes[_script_of(question)].rank(question, boost_topics, boost)
 
     def answer(
         self,

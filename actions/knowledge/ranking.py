@@ -242,9 +242,14 @@ class SnippetIndex:
         ]
         off_domain = bool(word_set & self.settings.off_domain_terms)
         unknown = sum(1 for w in content if w not in self._known and not w.isdigit())
+        # Topics the question does not open (no term of theirs in it): their snippets are
+        # never candidates ("who is most likely to get PTSD?" and the suicide-risk figure).
+        closed = {t for t, terms in self.settings.gated_topics.items() if not word_set & terms}
         k1, b = self.settings.k1, self.settings.b
         scored: list[Ranked] = []
         for i, tf in enumerate(self._tf):
+            if closed & self._topics[i]:
+                continue
             norm = k1 * (1 - b + b * self._length[i] / self._avg_length)
             bm25 = sum(self._idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in query if t in tf)
             if bm25 <= 0:
