@@ -30,6 +30,7 @@ SETS = {
     "dev6": ("d6", 36, "README4.md"),
     "dev7": ("d7", 120, "README5.md"),
     "dev8": ("d8", 100, "README6.md"),
+    "dev9": ("d9", 100, "README7.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
@@ -60,7 +61,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^(?P<prefix>d[3-8])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d[3-9])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
