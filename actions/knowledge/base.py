@@ -161,16 +161,21 @@ class KnowledgeBase:
         # asking sentence alone is tried first, then the whole message.
         # A question sentence that only points back ("is that normal?") is tried after
         # the whole message, not before it.
-        attempts = [question]
+        picked = self._pick(question, intent, intent_confidence, out_of_scope)
         focus = _asking_sentence(question, self._settings)
         if focus is not None:
             sentence, refers_back = focus
-            attempts = [question, sentence] if refers_back else [sentence, question]
-        picked = None
-        for text in attempts:
-            picked = self._pick(text, intent, intent_confidence, out_of_scope)
-            if picked is not None:
-                break
+            focused = self._pick(sentence, intent, intent_confidence, out_of_scope)
+            # The asking sentence wins unless it only points back, or it has no term of
+            # the domain while the whole message has one its best snippet explains ("my
+            # brother is on sertraline and ketamine... what did the trials show?": the
+            # last sentence alone matches any snippet about trials).
+            if focused is not None and not refers_back and (
+                picked is None or focused[0].in_domain or not picked[0].in_domain
+            ):
+                picked = focused
+            elif picked is None:
+                picked = focused
         if picked is None:
             return None
         best, others = picked
@@ -211,7 +216,13 @@ class KnowledgeBase:
         log.debug(
             "knowledge: best=%s coverage=%.2f needed=%.2f", best.snippet_id, best.coverage, needed
         )
-        if best.coverage < needed:
+        # A story (many words) is judged on the words the snippets know: its own details
+        # ("sick note", "house fire") say nothing against the snippet. A short question
+        # keeps its unknown words as evidence it is about something else ("a good
+        # therapy dog breed").
+        story = best.words >= self._settings.story_min_words
+        coverage = best.coverage_known if best.in_domain and story and not out_of_scope else best.coverage
+        if coverage < needed:
             return None
         if not (on_intent or best.in_domain) and best.matched < self._settings.min_matched_outside:
             # Without a confident intent or a term of the domain, one shared word is too

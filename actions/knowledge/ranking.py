@@ -67,6 +67,7 @@ class RankingSettings:
     dominance_ratio: float
     min_coverage_dominant: float
     focus_max_words: int = 8
+    story_min_words: int = 8
     referring_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
     gated_topics: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -99,6 +100,10 @@ class Ranked:
     matched: int = 0  # how many of the question's words the snippet explains
     off_domain: bool = False  # the question names another condition (migraine, flu...)
     unknown_words: int = 0  # content words of the question that no snippet uses
+    # Coverage of the words some snippet uses: a story's own words ("sick note", "house
+    # fire") are no evidence against a snippet that explains the domain term it asks about.
+    coverage_known: float = 0.0
+    words: int = 0  # content words of the question
 
 
 def _with_bigrams(lemmas: list[str]) -> list[str]:
@@ -231,6 +236,7 @@ class SnippetIndex:
         cues = cue_terms()
         content = [w for w in words if w not in cues] or words
         total_weight = sum(self._weight(w) for w in content)
+        known_weight = sum(self._weight(w) for w in content if w in self._known) or total_weight
         named = {
             topic for topic, names in self.settings.named_topics.items() if word_set & set(names)
         }
@@ -273,7 +279,8 @@ class SnippetIndex:
             matched = sum(1 for e in explained if e > 0)
             in_domain = any(self._explained(w, tf) > 0 for w in domain_words)
             scored.append(
-                Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain, unknown)
+                Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain, unknown,
+                       sum(explained) / known_weight, len(content))
             )
         scored.sort(key=lambda r: (-r.score, r.snippet_id))
         return scored
