@@ -45,6 +45,8 @@ Piece = tuple[str, ...]  # (surface, lemma, lemma, ...)
 
 _CYRILLIC_WORD = re.compile(r"[а-яё]+")
 _VOWEL_I_END = re.compile(r"([aeiouy])i\b")
+# A lone "c" (not the "ch" of ч) is a ц written the Polish/Czech way: "carapala" = "tsarapala".
+_LONE_C = re.compile(r"c(?!h)")
 _REPEAT = re.compile(r"(\w)\1+")
 _CONTRACTION = re.compile(r"(\w+)'(ll|re|ve|d|m|s)")
 _CONTRACTION_SUFFIXES: dict[str, Piece] = {
@@ -308,7 +310,7 @@ def _romanise(word: str, table: dict[str, str]) -> str:
 def _fold_latin(word: str, folds: Iterable[tuple[str, str]]) -> str:
     for old, new in folds:
         word = word.replace(old, new)
-    return _VOWEL_I_END.sub(r"\1y", word)
+    return _VOWEL_I_END.sub(r"\1y", _LONE_C.sub("ts", word))
 
 
 @cache

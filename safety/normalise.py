@@ -241,8 +241,13 @@ def _deleet(text: str) -> str:
                 and run[last] in "il"
             )
             if interior or leading or trailing_l:
-                # "ki11": a one after i/l is an l, elsewhere a one is an i.
-                if c == "1" and not cyrillic and i > 0 and chars[i - 1] in "il":
+                # "ki1l", "ki11", "kil1": a one after i, after a one read as l, or
+                # trailing after l is an l; elsewhere ("sl1de") a one is an i.
+                if c == "1" and not cyrillic and i > 0 and (
+                    chars[i - 1] == "i"
+                    or (run[i - 1] == "1" and chars[i - 1] == "l")
+                    or (trailing_l and chars[i - 1] == "l")
+                ):
                     chars[i] = "l"
                 else:
                     chars[i] = table[c]

@@ -77,3 +77,13 @@ def test_tokens_carry_lemmas() -> None:
     doc = analyse("he took the pills")
     fields = {f for piece in doc.pieces for f in piece}
     assert {"took", "take", "pills", "pill"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("ki11", "kill"), ("ki1l", "kill"), ("kil1", "kill"), ("ki11ing", "killing"),
+     ("sl1de", "slide"), ("s3wer sl1de", "sewer slide")],
+)
+def test_leet_one_after_l(text: str, expected: str) -> None:
+    # A one after l is an l only after a one read as l or trailing ("ki11"); "sl1de" is "slide".
+    assert normalise(text).text == expected
