@@ -173,7 +173,10 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         by_kind.setdefault(marker.rule.id, []).append(marker)
     past_sentences = {m.sentence for m in by_kind.get("past", ())}
     recent_sentences = {m.sentence for m in by_kind.get("recent", ())}
-    hypothetical_sentences = {m.sentence for m in by_kind.get("hypothetical", ())}
+    # "...asked if I'd thought about killing myself and I said yes": a reported question
+    # the writer answers yes is a disclosure, not a hypothetical.
+    affirmed = {m.sentence for m in by_kind.get("affirmed", ())}
+    hypothetical_sentences = {m.sentence for m in by_kind.get("hypothetical", ())} - affirmed
     denials = by_kind.get("denial", [])
 
     judged: list[tuple[Hit, Level, list[str]]] = []

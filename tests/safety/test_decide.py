@@ -50,3 +50,20 @@ def test_reasons_sorted_most_serious_first() -> None:
     assert verdict.level == Level.EMERGENCY
     levels = [r.level for r in verdict.reasons]
     assert levels == sorted(levels, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A reported screening question stays support; the writer's own yes to it is a
+        # disclosure (the hypothetical marker must not lower it).
+        ("my GP asked if I'd thought about killing myself", Level.SUPPORT),
+        ("my therapist asks every week whether I've had thoughts of killing myself and I said yes", Level.CRISIS),
+        ("the nurse asked whether i had thoughts of suicide and i told her the truth", Level.CRISIS),
+        ("психиатр спросил, были ли мысли о самоубийстве, и я честно сказала да", Level.CRISIS),
+        ("my gp asks every single time if i've had thoughts of harming myself and i always say no because i haven't",
+         Level.SUPPORT),
+    ],
+)
+def test_reported_question_answered_yes_is_a_disclosure(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
