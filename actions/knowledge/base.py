@@ -158,9 +158,9 @@ class KnowledgeBase:
         lang = lang if lang in LANGUAGES else FALLBACK_LANG
         # A message of several sentences usually tells a story and asks at the end
         # ("My husband came back from deployment… Do soldiers often get PTSD?"): the
-        # asking sentence alone is tried first, then the whole message.
-        # A question sentence that only points back ("is that normal?") is tried after
-        # the whole message, not before it.
+        # whole message and its asking sentence are both ranked, and the asking
+        # sentence's pick is preferred (rules below). One that only points back ("is
+        # that normal?") is used only when the whole message gives no answer.
         picked = self._pick(question, intent, intent_confidence, out_of_scope)
         focus = _asking_sentence(question, self._settings)
         if focus is not None:
