@@ -170,11 +170,11 @@ class KnowledgeBase:
             # the domain while the whole message has one its best snippet explains ("my
             # brother is on sertraline and ketamine... what did the trials show?": the
             # last sentence alone matches any snippet about trials).
-            if focused is not None and not refers_back and (
-                picked is None or focused[0].in_domain or not picked[0].in_domain
+            if picked is None or (
+                focused is not None
+                and not refers_back
+                and (focused[0].in_domain or not picked[0].in_domain)
             ):
-                picked = focused
-            elif picked is None:
                 picked = focused
         if picked is None:
             return None
