@@ -173,7 +173,11 @@ class KnowledgeBase:
             if picked is None or (
                 focused is not None
                 and not refers_back
-                and (focused[0].in_domain or not picked[0].in_domain)
+                and (
+                    focused[0].in_domain
+                    or not picked[0].in_domain
+                    or self._points_at_one(focused)
+                )
             ):
                 picked = focused
         if picked is None:
@@ -235,6 +239,17 @@ class KnowledgeBase:
             # passport cost", "what causes hiccups"): the shared words are a coincidence.
             return None
         return best, ranked[1:]
+
+    def _points_at_one(self, picked: tuple[Ranked, list[Ranked]]) -> bool:
+        """The sentence is explained almost whole by one snippet that far outscores the
+        rest ("is it common for treatment not to work?"): it asks about that snippet even
+        without a term of the domain, whatever drugs the story around it names."""
+        best, others = picked
+        runner_up = others[0].score if others else 0.0
+        return (
+            best.coverage >= self._settings.focus_clear_coverage
+            and best.score >= self._settings.focus_clear_ratio * runner_up
+        )
 
     def _boost_topics(self, intent: str | None, confidence: float) -> frozenset[str]:
         if not intent or confidence < self._settings.min_intent_confidence:

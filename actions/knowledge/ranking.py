@@ -67,6 +67,8 @@ class RankingSettings:
     dominance_ratio: float
     min_coverage_dominant: float
     focus_max_words: int = 8
+    focus_clear_coverage: float = 0.9
+    focus_clear_ratio: float = 4.0
     story_min_words: int = 8
     referring_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()

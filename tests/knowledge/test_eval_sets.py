@@ -26,7 +26,8 @@ BLIND2 = "answers_blind2.jsonl"
 BLIND3 = "answers_blind3.jsonl"
 BLIND4 = "answers_blind4.jsonl"
 BLIND5 = "answers_blind5.jsonl"
-ALL_SETS = [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE, BLIND, BLIND2, BLIND3, BLIND4, BLIND5]
+BLIND6 = "answers_blind6.jsonl"
+ALL_SETS = [HELD_OUT, DEV, DEV2, DEV3, DEV4, DEV5, DEV_OOS, DEV_ADVICE, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6]
 
 
 def read_cases(name: str) -> list[dict]:

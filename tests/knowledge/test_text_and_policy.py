@@ -68,6 +68,20 @@ def test_the_asking_sentence_of_a_story_is_ranked_first(kb: KnowledgeBase) -> No
     assert answer.snippet_ids[0] in {"ptsd_who_gets_it", "ptsd_causes"}
 
 
+def test_an_asking_sentence_one_snippet_explains_outweighs_the_drugs_in_the_story(
+    kb: KnowledgeBase,
+) -> None:
+    # The question has no domain term and the story names two medicines; the question
+    # alone still points clearly at one snippet, so the story's drugs must not win.
+    story = (
+        "is it common for treatment to not work at all? i had cbt twice, then "
+        "paroxetine, then venlafaxine, and nothing has shifted."
+    )
+    answer = kb.answer(story, lang="en")
+    assert answer is not None
+    assert answer.snippet_ids[0] == "ptsd_half_do_not_respond"
+
+
 @pytest.mark.parametrize(
     "question",
     [
