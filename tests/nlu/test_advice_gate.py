@@ -59,6 +59,11 @@ ADVICE = [
     "any idea where to score some molly for self-therapy",
     "как достать экстази, чтобы лечиться самому",
     "можно ли заказать сертралин без рецепта в интернете",
+    # moving a person onto another medicine
+    "should we put my dad onto venlafaxine instead?",
+    "would paroxetine suit her better than what she has now?",
+    "может папу перевести на венлафаксин?",
+    "переведите меня на другой антидепрессант",
 ]
 
 NOT_ADVICE = [
@@ -96,6 +101,9 @@ NOT_ADVICE = [
     "где можно пройти терапию с кетамином",
     "где найти хорошего психотерапевта",
     "где найти исследования про кетамин",
+    "меня перевели на сертралин месяц назад, когда он подействует?",
+    "is venlafaxine better than sertraline for ptsd?",
+    "what happens when people switch from an ssri to an snri",
 ]
 
 
