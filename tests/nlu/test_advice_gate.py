@@ -104,6 +104,7 @@ NOT_ADVICE = [
     "меня перевели на сертралин месяц назад, когда он подействует?",
     "is venlafaxine better than sertraline for ptsd?",
     "what happens when people switch from an ssri to an snri",
+    "my gp put me on pills, do i still need talking therapy",
 ]
 
 
