@@ -80,6 +80,12 @@ def _aliases() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _sense_phrases() -> frozenset[str]:
+    """Canonical phrase terms that replace their words (aliases.yml ``sense_phrases``)."""
+    return frozenset(_load_yaml("aliases.yml").get("sense_phrases") or ())
+
+
+@lru_cache(maxsize=1)
 def _phrases() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     """first lemma -> ((lemma sequence, canonical term), ...), longest sequence first.
 
@@ -203,8 +209,11 @@ def content_lemmas(text: str) -> list[str]:
         for seq, canonical in phrases.get(lems[i], ()):
             if tuple(lems[i : i + len(seq)]) == seq:
                 # The phrase's own words stay too (a misspelt "side efects" still has
-                # "side"), except for phrases that carry no topic ("_").
-                if canonical != "_":
+                # "side"), except for phrases that carry no topic ("_") and those that
+                # change a word's sense ("trauma injury" is not psychological trauma).
+                if canonical in _sense_phrases():
+                    out.append(canonical)
+                elif canonical != "_":
                     out.extend(lem for tok, lem in zip(toks[i : i + len(seq)], seq, strict=True)
                                if tok not in stop and lem not in stop)
                     out.append(canonical)

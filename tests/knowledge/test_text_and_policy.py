@@ -102,6 +102,22 @@ def test_questions_about_other_conditions_get_no_answer(kb: KnowledgeBase, quest
     assert kb.answer(question, lang="en", intent="ask_medication", intent_confidence=0.99) is None
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("broke my ankle playing rugby, the trauma surgeon says 8 weeks in a boot. is that normal?", "en"),
+        ("у мамы травма плеча после падения, как долго обычно восстанавливаются?", "ru"),
+    ],
+)
+def test_trauma_in_its_surgical_sense_is_not_answered(kb: KnowledgeBase, question: str, lang: str) -> None:
+    assert kb.answer(question, lang=lang) is None
+
+
+def test_a_physical_injury_story_about_ptsd_is_still_answered(kb: KnowledgeBase) -> None:
+    answer = kb.answer("after his trauma surgery my dad keeps having nightmares about the crash, can that be ptsd")
+    assert answer is not None
+
+
 def test_one_shared_word_is_not_enough_without_intent_or_domain_term(kb: KnowledgeBase) -> None:
     assert kb.answer("how do I repair my car") is None
 
