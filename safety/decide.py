@@ -66,6 +66,8 @@ class _Settings:
     inside_verbs: frozenset[str]
     window: int
     window_cyrillic: int
+    marker_reach: int
+    run_on_words: int
     markers: RuleSet
 
 
@@ -80,6 +82,8 @@ def _settings() -> _Settings:
         inside_verbs=frozenset(str(w) for w in data.get("negated_inside_verbs", ())),
         window=int(data["negation_window"]),
         window_cyrillic=int(data["negation_window_cyrillic"]),
+        marker_reach=int(data.get("hypothetical_reach", 10_000)),
+        run_on_words=int(data.get("run_on_words", 10_000)),
         markers=RuleSet(("decide", rule) for rule in parse_rules(data, "safety/decide.yaml")),
     )
 
@@ -176,7 +180,25 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
     # "...asked if I'd thought about killing myself and I said yes": a reported question
     # the writer answers yes is a disclosure, not a hypothetical.
     affirmed = {m.sentence for m in by_kind.get("affirmed", ())}
-    hypothetical_sentences = {m.sentence for m in by_kind.get("hypothetical", ())} - affirmed
+    hypothetical_markers = [m for m in by_kind.get("hypothetical", ()) if m.sentence not in affirmed]
+    reach = settings.marker_reach
+    answers = by_kind.get("answered", [])
+
+    def hypothetical(hit: Hit) -> bool:
+        # In a run-on sentence a hypothetical frame reaches only the hits near it: in a
+        # voice-typed message with no full stop, "i was going to ask about the sheet" does not frame a disclosure
+        # forty words later.
+        # The writer's own answer between the question and the hit ends the frame.
+        sentence = doc.sentences[hit.sentence]
+        run_on = sentence.last - sentence.first > settings.run_on_words
+        return any(
+            m.sentence == hit.sentence
+            and (not run_on or max(m.first - hit.last, hit.first - m.last) <= reach)
+            and not any(
+                a.sentence == hit.sentence and m.first < a.first and a.last <= hit.first for a in answers
+            )
+            for m in hypothetical_markers
+        )
     denials = by_kind.get("denial", [])
 
     judged: list[tuple[Hit, Level, list[str]]] = []
@@ -217,14 +239,14 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         if (
             level.at_least(Level.CRISIS)
             and rule.role in _DOWNGRADE_ROLES_HYPOTHETICAL
-            and hit.sentence in hypothetical_sentences
+            and hypothetical(hit)
         ):
             level = Level.SUPPORT
             notes.append("hypothetical")
         elif (
             level == Level.EMERGENCY
             and rule.role == "imminent"
-            and hit.sentence in hypothetical_sentences
+            and hypothetical(hit)
         ):
             # "if I took all of them, would I..." is a method question, not an act.
             level = Level.CRISIS

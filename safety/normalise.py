@@ -190,6 +190,9 @@ def _unmix_scripts(text: str) -> str:
     tables = _tables()
     latin_total = len(_LATIN_LETTER.findall(text))
     cyrillic_total = len(_CYRILLIC_LETTER.findall(text))
+    plain = _MIXED_WORD.sub(" ", text)
+    plain_latin = len(_LATIN_LETTER.findall(plain))
+    plain_cyrillic = len(_CYRILLIC_LETTER.findall(plain))
 
     def fix(match: re.Match[str]) -> str:
         word = match.group()
@@ -197,6 +200,20 @@ def _unmix_scripts(text: str) -> str:
         cyrillic = len(_CYRILLIC_LETTER.findall(word))
         if not latin or not cyrillic:
             return word
+        # A letter with no look-alike in the other script fixes the script: "XOЧY" is
+        # Russian (no Latin "ч"), "kіll" English (no Cyrillic "l"), whatever the count.
+        to_cyrillic_whole = all(ord(c) in tables.latin_to_cyrillic for c in _LATIN_LETTER.findall(word))
+        to_latin_whole = all(ord(c) in tables.cyrillic_to_latin for c in _CYRILLIC_LETTER.findall(word))
+        if to_cyrillic_whole != to_latin_whole:
+            return word.translate(
+                tables.latin_to_cyrillic if to_cyrillic_whole else tables.cyrillic_to_latin
+            )
+        # Both ways possible ("YMEPETЬ": the soft sign passes for a b): the script of the
+        # message's unmixed words decides when it is clear ("ВСЁ ДОСТАЛО. YMEPETЬ").
+        if to_cyrillic_whole and plain_cyrillic >= 2 * plain_latin + 3:
+            return word.translate(tables.latin_to_cyrillic)
+        if to_cyrillic_whole and plain_latin >= 2 * plain_cyrillic + 3:
+            return word.translate(tables.cyrillic_to_latin)
         # A clear majority inside the word decides; otherwise the message's script does
         # ("yмepeть" in a Russian message is Russian even with four Latin look-alikes).
         if latin >= 2 * cyrillic:

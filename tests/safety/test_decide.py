@@ -67,3 +67,26 @@ def test_reasons_sorted_most_serious_first() -> None:
 )
 def test_reported_question_answered_yes_is_a_disclosure(text: str, expected: Level) -> None:
     assert safety.screen(text).level == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A voice-typed run-on (no full stops): a frame far from the disclosure does not
+        # reach it; near it, it still does; in an ordinary sentence it covers the sentence.
+        ("ok so voice typing again sorry im on the bus and the driver keeps braking and i meant to ask about "
+         "the worry time worksheet from last week but honestly what i actually need to say is i have been "
+         "thinking about killing myself most nights and it is getting louder anyway the worksheet says write "
+         "it down but my hands shake too much so how am i meant to do that", Level.CRISIS),
+        ("so sorry for the long voice message im in the car park at work and the heater is broken and my "
+         "manager rang twice and i wanted to ask whether it is normal to want to kill myself after a session "
+         "like that because my sister says it is not and anyway the rest of the week is fine", Level.SUPPORT),
+        ("what should I do if I start having suicidal thoughts during EMDR next month?", Level.SUPPORT),
+        # The writer's own answer between a reported question and the statement ends the frame.
+        ("врач спросил, как я сплю, а я ответила: не хочу больше жить", Level.CRISIS),
+        ("the nurse asked about my sleep and I told her I want to die", Level.CRISIS),
+        ("the nurse asked if I had thoughts of suicide and I said no", Level.SUPPORT),
+    ],
+)
+def test_frames_in_run_ons_and_answers(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected

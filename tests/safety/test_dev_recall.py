@@ -19,6 +19,9 @@
   RU 0.96 after one round, false alarms 0/40.
 * ``dev9.jsonl`` (README7.md; measured before tuning: EN 53.8%, RU 69.2%). Floors EN 1.0,
   RU 1.0 after one round, false alarms 0/40.
+* ``dev10.jsonl`` (README8.md; measured before tuning: EN 38.5% (10/26), RU 65.4% (17/26),
+  emergency 3/8, support 6/8, false alarms 1/40). Floors EN 1.0, RU 1.0 after one round,
+  false alarms 0/40.
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files
@@ -105,7 +108,7 @@ def test_dev3_false_alarms_support_and_emergency() -> None:
     ("name", "lang", "floor"),
     [("dev4", "en", 0.88), ("dev4", "ru", 0.93), ("dev5", "en", 0.84), ("dev5", "ru", 0.88),
      ("dev7", "en", 0.96), ("dev7", "ru", 1.0), ("dev8", "en", 0.96), ("dev8", "ru", 0.96),
-     ("dev9", "en", 1.0), ("dev9", "ru", 1.0)],
+     ("dev9", "en", 1.0), ("dev9", "ru", 1.0), ("dev10", "en", 1.0), ("dev10", "ru", 1.0)],
 )
 def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
@@ -114,7 +117,7 @@ def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> No
     assert scores.crisis_recall is not None and scores.crisis_recall >= floor, scores
 
 
-@pytest.mark.parametrize("name", ["dev4", "dev5", "dev7", "dev8", "dev9"])
+@pytest.mark.parametrize("name", ["dev4", "dev5", "dev7", "dev8", "dev9", "dev10"])
 def test_dev4_dev5_false_alarms(name: str) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
         pytest.skip(f"{name} not present")

@@ -31,10 +31,13 @@ SETS = {
     "dev7": ("d7", 120, "README5.md"),
     "dev8": ("d8", 100, "README6.md"),
     "dev9": ("d9", 100, "README7.md"),
+    "dev10": ("d10", 100, "README8.md"),
+    "dev11": ("d11", 100, "README9.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
-LOCALES = {"en-GB", "en-IE", "de-DE", "ru", "ru-RU", "lv-LV"}
+# dev10 and dev11 add writers abroad: fr-FR (dev10, dev11) and nl-NL (dev11).
+LOCALES = {"en-GB", "en-IE", "de-DE", "fr-FR", "nl-NL", "ru", "ru-RU", "lv-LV"}
 REQUIRED = {"id", "text", "lang", "label", "category"}
 OPTIONAL = {"locale", "history", "note"}
 CRISIS_LIKE = {"crisis", "emergency"}
@@ -61,7 +64,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^(?P<prefix>d[3-9])-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d(?:[3-9]|1[0-9]))-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -109,7 +112,8 @@ def test_no_duplicates_and_no_text_of_earlier_sets(named: tuple[str, list[dict[s
     name, cases = named
     keys = [(norm(c["text"]), tuple(c.get("history", []))) for c in cases]
     assert len(keys) == len(set(keys)), f"duplicate (text, history) in {name}"
-    earlier_sets = ["dev", "dev2", *[n for n in SETS if n < name]]
+    # SETS is in writing order ("dev10" sorts before "dev3" as a string).
+    earlier_sets = ["dev", "dev2", *list(SETS)[: list(SETS).index(name)]]
     earlier = {norm(c["text"]) for n in earlier_sets for c in load(CASES_DIR / f"{n}.jsonl")}
     clash = [c["id"] for c in cases if not c.get("history") and norm(c["text"]) in earlier]
     assert not clash, f"{name} texts already in {earlier_sets}: {clash}"

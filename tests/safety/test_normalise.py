@@ -87,3 +87,17 @@ def test_tokens_carry_lemmas() -> None:
 def test_leet_one_after_l(text: str, expected: str) -> None:
     # A one after l is an l only after a one read as l or trailing ("ki11"); "sl1de" is "slide".
     assert normalise(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A letter with no look-alike in the other script decides the word's script.
+        ("XOЧY", "хочу"), ("ВСЁ ДОСТАЛО. XOЧY YME\u200bPETЬ", "всё достало. хочу умереть"),
+        ("XOЧY ЖИTЬ", "хочу жить"), ("I want to kіll myself", "i want to kill myself"),
+        # Convertible both ways: the script of the message's plain words decides.
+        ("мне плохо. YMEPETЬ", "мне плохо. умереть"), ("i want to diе", "i want to die"),
+    ],
+)
+def test_look_alikes_by_letters_without_a_twin(text: str, expected: str) -> None:
+    assert normalise(text).text == expected
