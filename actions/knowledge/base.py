@@ -28,6 +28,7 @@ from .loading import (
     load_sources,
 )
 from .ranking import Ranked, RankingSettings, SnippetIndex, build_indexes, load_settings
+from .text import content_lemmas
 
 __all__ = ["KnowledgeBase"]
 
@@ -37,6 +38,8 @@ _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
 _WORD = re.compile(r"[^\W\d_]+")
+# A term quoted as someone wrote or said it: «резистентное птср», "PTSD", 'EMDR'.
+_QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{2,60})[»”“\"]|(?<!\w)'([^']{2,60})'(?!\w)")
 
 
 @lru_cache(maxsize=1)
@@ -180,6 +183,9 @@ class KnowledgeBase:
                 )
             ):
                 picked = focused
+        defined = self._defined_term(question)
+        if defined is not None:
+            picked = self._pick(defined, intent, intent_confidence, out_of_scope) or picked
         if picked is None:
             return None
         best, others = picked
@@ -239,6 +245,33 @@ class KnowledgeBase:
             # passport cost", "what causes hiccups"): the shared words are a coincidence.
             return None
         return best, ranked[1:]
+
+    def _defined_term(self, question: str) -> str | None:
+        """"What is X" when a story names one thing to define and asks what "it" means.
+
+        "the gp wrote ptsd on my sick note ... what does it even mean": the sentence with
+        the define cue names nothing; the story names one definable term (PTSD, EMDR,
+        ketamine..., not "therapist"), so that term's definition is the question. A
+        quoted term is taken whole ("«резистентное птср». это что значит?"). Several
+        definable terms, or one in the defining sentence, leave the ordinary ranking alone.
+        """
+        sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
+        defining = next((s for s in reversed(sentences) if "define" in content_lemmas(s)), None)
+        if defining is None or len(sentences) < 2:
+            return None
+        definable = self._settings.definable_terms
+        if any(t in definable for t in content_lemmas(defining)):
+            return None
+        spans = [a or b for a, b in _QUOTED.findall(question)]
+        quoted = [q for q in spans if definable & set(content_lemmas(q))]
+        if len(quoted) == 1:
+            subject = quoted[0]
+        else:
+            named = [t for t in dict.fromkeys(content_lemmas(question)) if t in definable]
+            if len(named) != 1:
+                return None
+            subject = named[0]
+        return f"what is {subject}" if _script_of(question) == "en" else f"что такое {subject}"
 
     def _points_at_one(self, picked: tuple[Ranked, list[Ranked]]) -> bool:
         """The sentence is explained almost whole by one snippet that far outscores the

@@ -73,6 +73,7 @@ class RankingSettings:
     referring_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
     gated_topics: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    definable_terms: frozenset[str] = frozenset()
 
 
 @cache
@@ -84,9 +85,11 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     referring = frozenset(str(t) for t in data.get("referring_words") or ())
     asking = frozenset(str(t) for t in data.get("question_words") or ())
     gated = {str(k): frozenset(str(t) for t in v) for k, v in (data.get("gated_topics") or {}).items()}
+    definable = frozenset(str(t) for t in data.get("definable_terms") or ())
     return RankingSettings(
         **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain,
         referring_words=referring, question_words=asking, gated_topics=gated,
+        definable_terms=definable,
     )
 
 

@@ -103,6 +103,27 @@ def test_questions_about_other_conditions_get_no_answer(kb: KnowledgeBase, quest
 
 
 @pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # The story names one definable thing and asks what "it" means.
+        ("the psychiatrist put ptsd in her letter to my employer. what does that actually mean?",
+         "en", "ptsd_what_is"),
+        ("на приёме психотерапевт сказала про эмдр. а это вообще что значит?", "ru",
+         "psychotherapy_emdr"),
+        # A quoted term is defined whole, not just its drug or condition word.
+        ("the discharge summary says 'treatment-resistant ptsd'. what does that mean for him?",
+         "en", "ptsd_treatment_resistant"),
+    ],
+)
+def test_what_it_means_defines_the_term_the_story_names(
+    kb: KnowledgeBase, question: str, lang: str, expected: str
+) -> None:
+    answer = kb.answer(question, lang=lang)
+    assert answer is not None
+    assert answer.snippet_ids[0] == expected
+
+
+@pytest.mark.parametrize(
     ("question", "lang"),
     [
         ("broke my ankle playing rugby, the trauma surgeon says 8 weeks in a boot. is that normal?", "en"),
