@@ -39,10 +39,22 @@ _TOKEN_RE = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
 _CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
+# "3 out of 4", "1 in 4", "3 из 4": a share the snippets state as a per cent figure.
+_FRACTION_RE = re.compile(r"\b(\d{1,2})\s+(?:out\s+of|in|of\s+every|из)\s+(\d{1,3})\b")
+
+
+def _as_percent(match: re.Match[str]) -> str:
+    part, whole = int(match.group(1)), int(match.group(2))
+    if not 0 < part <= whole:
+        return match.group(0)
+    return f"{match.group(0)} {round(100 * part / whole)} percent"
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens; hyphens and punctuation split words ("TF-CBT" -> tf, cbt).
-    A per cent sign is a word ("39%" -> 39, percent), as questions write it out."""
-    text = text.lower().replace("%", " percent ")
+    A per cent sign is a word ("39%" -> 39, percent), as questions write it out, and a
+    share in words gains its per cent figure ("3 out of 4" -> ... 75 percent)."""
+    text = _FRACTION_RE.sub(_as_percent, text.lower()).replace("%", " percent ")
     return [t.replace("ё", "е") for t in _TOKEN_RE.findall(text)]
 
 

@@ -244,3 +244,20 @@ def test_the_suicide_risk_figure_only_answers_questions_about_it(
     assert ("ptsd_suicide_risk" in ranked) is allowed
     if allowed:
         assert ranked[0] == "ptsd_suicide_risk"
+
+
+@pytest.mark.parametrize(
+    ("text", "percent"),
+    [("it helped 3 out of 4 people", "75"), ("у 1 из 4 пациентов", "25"), ("2 in 5 patients", "40")],
+)
+def test_a_share_in_words_gains_its_per_cent_figure(text: str, percent: str) -> None:
+    from actions.knowledge.text import tokens
+
+    found = tokens(text)
+    assert percent in found and "percent" in found
+
+
+def test_years_and_counts_are_not_read_as_shares() -> None:
+    from actions.knowledge.text import tokens
+
+    assert "percent" not in tokens("in 2019 in 5 trials with 117 patients")
