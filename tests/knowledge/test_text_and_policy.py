@@ -261,3 +261,10 @@ def test_years_and_counts_are_not_read_as_shares() -> None:
     from actions.knowledge.text import tokens
 
     assert "percent" not in tokens("in 2019 in 5 trials with 117 patients")
+
+
+@pytest.mark.parametrize(
+    "text", ["i've been on edge ever since", "всё время на взводе", "как струна, жду беды"]
+)
+def test_lay_words_for_hyperarousal_are_alert(text: str) -> None:
+    assert "alert" in content_lemmas(text)
