@@ -136,12 +136,19 @@ class KnowledgeBase:
         return compose([snippet], [self._sources[snippet.source]], lang, 1.0)
 
     def rank(
-        self, question: str, intent: str | None = None, intent_confidence: float = 0.0
+        self,
+        question: str,
+        intent: str | None = None,
+        intent_confidence: float = 0.0,
+        script: str | None = None,
     ) -> list[Ranked]:
-        """Candidates for ``question``, best first (for evaluation and debugging)."""
+        """Candidates for ``question``, best first (for evaluation and debugging).
+        ``script``: the index to search when the question's own letters do not say
+        (a query built from canonical terms)."""
         boost_topics = self._boost_topics(intent, intent_confidence)
         boost = self._settings.intent_prior * intent_confidence if boost_topics else 0.0
-        return self._indexes[_script_of(question)].rank(question, boost_topics, boost)
+        index = self._indexes[script or _script_of(question)]
+        return index.rank(question, boost_topics, boost)
 
     def answer(
         self,
@@ -185,7 +192,9 @@ class KnowledgeBase:
                 picked = focused
         defined = self._defined_term(question)
         if defined is not None:
-            picked = self._pick(defined, intent, intent_confidence, out_of_scope) or picked
+            query = f"what is {defined}"
+            script = _script_of(question)
+            picked = self._pick(query, intent, intent_confidence, out_of_scope, script) or picked
         if picked is None:
             return None
         best, others = picked
@@ -194,10 +203,15 @@ class KnowledgeBase:
         return compose(chosen, sources, lang, round(best.coverage, 3))
 
     def _pick(
-        self, question: str, intent: str | None, intent_confidence: float, out_of_scope: bool
+        self,
+        question: str,
+        intent: str | None,
+        intent_confidence: float,
+        out_of_scope: bool,
+        script: str | None = None,
     ) -> tuple[Ranked, list[Ranked]] | None:
         """The best candidate and the rest, or None when the best does not explain enough."""
-        ranked = self.rank(question, intent, intent_confidence)
+        ranked = self.rank(question, intent, intent_confidence, script)
         if not ranked:
             return None
         best = ranked[0]
@@ -247,7 +261,7 @@ class KnowledgeBase:
         return best, ranked[1:]
 
     def _defined_term(self, question: str) -> str | None:
-        """"What is X" when a story names one thing to define and asks what "it" means.
+        """The X of "what is X" when a story names one thing to define and asks what "it" means.
 
         "the gp wrote ptsd on my sick note ... what does it even mean": the sentence with
         the define cue names nothing; the story names one definable term (PTSD, EMDR,
@@ -271,7 +285,7 @@ class KnowledgeBase:
             if len(named) != 1:
                 return None
             subject = named[0]
-        return f"what is {subject}" if _script_of(question) == "en" else f"что такое {subject}"
+        return subject
 
     def _points_at_one(self, picked: tuple[Ranked, list[Ranked]]) -> bool:
         """The sentence is explained almost whole by one snippet that far outscores the

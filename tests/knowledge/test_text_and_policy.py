@@ -268,3 +268,37 @@ def test_years_and_counts_are_not_read_as_shares() -> None:
 )
 def test_lay_words_for_hyperarousal_are_alert(text: str) -> None:
     assert "alert" in content_lemmas(text)
+
+
+def test_every_listed_term_is_a_term_the_ranker_can_see() -> None:
+    # Lists in ranking.yml are compared with lemmas after aliases: an entry written as
+    # an alias variant ("avoidance" when it mapped to "avoid") silently never matched.
+    from actions.knowledge.ranking import load_settings
+
+    settings = load_settings()
+    for name in ("domain_terms", "off_domain_terms", "definable_terms"):
+        terms = getattr(settings, name)
+        dead = sorted(t for t in terms if t not in content_lemmas(t))
+        assert dead == [], (name, dead)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("how much does physical therapy cost after a hip replacement", "en"),
+        ("do therapy dogs help kids with reading", "en"),
+        ("is it hard to learn to drive at 40", "en"),
+        ("сколько зарабатывают психотерапевты в москве", "ru"),
+        ("how can I avoid burnout at work", "en"),
+    ],
+)
+def test_other_therapies_careers_and_everyday_avoiding_are_out_of_scope(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    assert kb.answer(question, lang=lang) is None
+
+
+def test_the_symptom_name_avoidance_is_in_the_domain(kb: KnowledgeBase) -> None:
+    answer = kb.answer("I haven't been able to drive since the crash, is that avoidance?")
+    assert answer is not None
+    assert answer.snippet_ids[0] == "ptsd_symptom_avoidance"
