@@ -55,6 +55,11 @@ def _script_of(question: str) -> str:
     return "ru" if cyrillic and cyrillic >= len(_LATIN.findall(question)) else "en"
 
 
+def _names_a_treatment(sentence: str, settings: RankingSettings) -> bool:
+    treatments = {t for topic, terms in settings.named_topics.items() for t in terms}
+    return any(t in treatments for t in content_lemmas(sentence))
+
+
 def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, bool] | None:
     """The sentence of a message of several that asks the question, and whether it only
     points back at the story before it; None for one sentence or no asking sentence.
@@ -74,8 +79,12 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
         )
         if not asks:
             continue
-        refers_back = len(words) <= settings.focus_max_words and any(
-            w in settings.referring_words for w in words
+        # A short sentence with "that"/"это" points back at the story, unless it names a
+        # treatment itself ("чем это опасно, там хоть настоящий кетамин?").
+        refers_back = (
+            len(words) <= settings.focus_max_words
+            and any(w in settings.referring_words for w in words)
+            and not _names_a_treatment(sentence, settings)
         )
         if not refers_back:
             return sentence, False

@@ -207,11 +207,14 @@ def test_how_long_a_session_lasts_is_not_an_onset_question() -> None:
         ("почему тело всё время ждёт опасности? что там вообще происходит с мозгом",
          ("что там вообще происходит с мозгом", False)),
         # A short sentence pointing back gives way to one that stands on its own...
-        ("что такое мдма-терапия? это правда экстази, только с психологом??",
+        ("что такое мдма-терапия? это правда так работает??",
          ("что такое мдма-терапия?", False)),
         # ...and when there is none, it is kept but marked, so the whole message goes first.
         ("since it happened i feel guilty all the time. is that a ptsd thing?",
          ("is that a ptsd thing?", True)),
+        # A short sentence that names a treatment itself stands on its own.
+        ("a website sells ketamine by post. is that safe, is it even real ketamine?",
+         ("is that safe, is it even real ketamine?", False)),
         ("what is EMDR?", None),
     ],
 )
