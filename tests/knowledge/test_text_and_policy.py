@@ -305,3 +305,18 @@ def test_the_symptom_name_avoidance_is_in_the_domain(kb: KnowledgeBase) -> None:
     answer = kb.answer("I haven't been able to drive since the crash, is that avoidance?")
     assert answer is not None
     assert answer.snippet_ids[0] == "ptsd_symptom_avoidance"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("his psychiatrist says the sertraline needs two months. could ketamine tide him over till then",
+         "en"),
+        ("антидепрессанты действуют через пару месяцев. кетамин может помочь продержаться на это время?",
+         "ru"),
+    ],
+)
+def test_getting_through_the_wait_is_the_bridge(kb: KnowledgeBase, question: str, lang: str) -> None:
+    answer = kb.answer(question, lang=lang)
+    assert answer is not None
+    assert answer.snippet_ids[0] in {"ketamine_bridge", "ketamine_speed"}
