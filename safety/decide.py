@@ -204,6 +204,10 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
     judged: list[tuple[Hit, Level, list[str]]] = []
     for hit in evidence:
         rule = hit.rule
+        if rule.role == "indirect" and any(_contains(d, hit) for d in denials):
+            # A weak cue inside a denial ("не в том смысле, что хочу умереть") is what the
+            # writer denies: it is no cue to combine with another.
+            continue
         level = rule.level
         notes: list[str] = []
         serious = level.at_least(Level.CRISIS)

@@ -90,3 +90,23 @@ def test_reported_question_answered_yes_is_a_disclosure(text: str, expected: Lev
 )
 def test_frames_in_run_ons_and_answers(text: str, expected: Level) -> None:
     assert safety.screen(text).level == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # dev12: a clarifying denial of the writer's own words lowers only the hit it
+        # overlaps; a real statement beside it stays crisis.
+        ("я не в том смысле, что хочу умереть, просто устала от этой работы", Level.SUPPORT),
+        ("не в смысле что я хочу покончить с собой, а в смысле сменить город", Level.SUPPORT),
+        ("I didn't mean I want to die, I meant I want a new job lol", Level.SUPPORT),
+        ("я не в том смысле, что хочу умереть, я просто не хочу жить", Level.CRISIS),
+        ("I don't mean I want to die, I mean I don't want to live anymore", Level.CRISIS),
+        # A warning named with "which I don't have".
+        ("the leaflet lists suicidal thoughts, which I don't have, but I can't sleep", Level.SUPPORT),
+        ("в инструкции написано про суицидальные мысли, которых у меня нет, а вот тошнит сильно", Level.SUPPORT),
+        ("the leaflet mentions suicidal thoughts, which I don't have the energy to fight anymore", Level.CRISIS),
+    ],
+)
+def test_clarifying_denials(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
