@@ -154,6 +154,10 @@ def _english_lemmas() -> dict[str, str]:
     # questions that mean different things, so keep the words as they are.
     for word in ("better", "best", "worse", "worst"):
         table.pop(word, None)
+    # Nouns the table reads as comparatives: "can I trust a number like that" is not
+    # about feeling numb, and "matter" is not "matt".
+    for word in ("number", "matter"):
+        table.pop(word, None)
     return table
 
 

@@ -320,3 +320,9 @@ def test_getting_through_the_wait_is_the_bridge(kb: KnowledgeBase, question: str
     answer = kb.answer(question, lang=lang)
     assert answer is not None
     assert answer.snippet_ids[0] in {"ketamine_bridge", "ketamine_speed"}
+
+
+def test_nouns_are_not_read_as_comparatives() -> None:
+    # The lemma table maps "number" to "numb" (and so to the symptom "detached").
+    assert "detached" not in content_lemmas("can i trust a number like that")
+    assert "number" in content_lemmas("can i trust a number like that")
