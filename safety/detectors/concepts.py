@@ -681,7 +681,9 @@ class ConceptDetector(Detector):
         first = min(o.first for o in combo)
         last = max(o.last for o in combo)
         first_sentence = min(o.sentence for o in combo)
-        last_sentence = max(o.sentence for o in combo)
+        # a phrase may run over a named boundary ("...to open the envelope. I won't"): its
+        # last word's sentence, so a blocker there counts
+        last_sentence = max(doc.sentence_index(last), *(o.sentence for o in combo))
         # Frames and blockers are looked for only once a rule has matched, once per
         # sentence of the message.
         scope_concepts: set[str] = set()
