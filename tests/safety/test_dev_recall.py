@@ -22,6 +22,9 @@
 * ``dev10.jsonl`` (README8.md; measured before tuning: EN 38.5% (10/26), RU 65.4% (17/26),
   emergency 3/8, support 6/8, false alarms 1/40). Floors EN 1.0, RU 1.0 after one round,
   false alarms 0/40.
+* ``dev12.jsonl`` (README10.md; measured before tuning: EN 46.7% (21/45), RU 64.4% (29/45),
+  emergency 12/22, support 14/16, false alarms 8/44). Floors EN 1.0, RU 1.0 after one round,
+  false alarms 0/44. dev11 is not tuned on and not read here.
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files
@@ -108,7 +111,8 @@ def test_dev3_false_alarms_support_and_emergency() -> None:
     ("name", "lang", "floor"),
     [("dev4", "en", 0.88), ("dev4", "ru", 0.93), ("dev5", "en", 0.84), ("dev5", "ru", 0.88),
      ("dev7", "en", 0.96), ("dev7", "ru", 1.0), ("dev8", "en", 0.96), ("dev8", "ru", 0.96),
-     ("dev9", "en", 1.0), ("dev9", "ru", 1.0), ("dev10", "en", 1.0), ("dev10", "ru", 1.0)],
+     ("dev9", "en", 1.0), ("dev9", "ru", 1.0), ("dev10", "en", 1.0), ("dev10", "ru", 1.0),
+     ("dev12", "en", 1.0), ("dev12", "ru", 1.0)],
 )
 def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
@@ -117,7 +121,7 @@ def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> No
     assert scores.crisis_recall is not None and scores.crisis_recall >= floor, scores
 
 
-@pytest.mark.parametrize("name", ["dev4", "dev5", "dev7", "dev8", "dev9", "dev10"])
+@pytest.mark.parametrize("name", ["dev4", "dev5", "dev7", "dev8", "dev9", "dev10", "dev12"])
 def test_dev4_dev5_false_alarms(name: str) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
         pytest.skip(f"{name} not present")
