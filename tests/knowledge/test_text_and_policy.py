@@ -326,3 +326,20 @@ def test_nouns_are_not_read_as_comparatives() -> None:
     # The lemma table maps "number" to "numb" (and so to the symptom "detached").
     assert "detached" not in content_lemmas("can i trust a number like that")
     assert "number" in content_lemmas("can i trust a number like that")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("should my son go for counselling or just get antidepressants for his ptsd?", "en"),
+        ("мне сначала к психологу или сразу на таблетки?", "ru"),
+    ],
+)
+def test_therapy_against_pills_is_the_treatment_choice(kb: KnowledgeBase, question: str, lang: str) -> None:
+    assert "versus" in content_lemmas(question)
+    answer = kb.answer(question, lang=lang)
+    assert answer is not None
+    assert answer.snippet_ids[0] in {
+        "choice_therapy_before_pills", "psychotherapy_first_line", "psychotherapy_heart_of_treatment",
+        "choice_combining",
+    }
