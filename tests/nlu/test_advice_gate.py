@@ -59,6 +59,11 @@ ADVICE = [
     "any idea where to score some molly for self-therapy",
     "как достать экстази, чтобы лечиться самому",
     "можно ли заказать сертралин без рецепта в интернете",
+    # adding a medicine to one's own, or someone else's pills
+    "could I add some melatonin to my paroxetine so I sleep?",
+    "i've still got a few of my sister's zopiclone, can i use them",
+    "можно мне к флуоксетину добавить что-нибудь успокоительное на ночь?",
+    "у меня остались таблетки после бабушки, можно их пить от тревоги?",
     # moving a person onto another medicine
     "should we put my dad onto venlafaxine instead?",
     "would paroxetine suit her better than what she has now?",
@@ -105,6 +110,9 @@ NOT_ADVICE = [
     "is venlafaxine better than sertraline for ptsd?",
     "what happens when people switch from an ssri to an snri",
     "my gp put me on pills, do i still need talking therapy",
+    "i took my husband to his ketamine session, how long do they last?",
+    "can my doctor add something to my antidepressant if it stops working?",
+    "в исследованиях к антидепрессантам добавляли нейролептики?",
 ]
 
 
