@@ -287,14 +287,14 @@ class KnowledgeBase:
             return None
         spans = [a or b for a, b in _QUOTED.findall(question)]
         quoted = [q for q in spans if definable & set(content_lemmas(q))]
+        named = [t for t in dict.fromkeys(content_lemmas(question)) if t in definable]
         if len(quoted) == 1:
-            subject = quoted[0]
-        else:
-            named = [t for t in dict.fromkeys(content_lemmas(question)) if t in definable]
-            if len(named) != 1:
-                return None
-            subject = named[0]
-        return subject
+            return quoted[0]
+        if len(spans) == 1 and len(named) == 1:
+            # "described my dad's PTSD as 'treatment-resistant'": the quoted words qualify
+            # the one term the story names.
+            return f"{spans[0]} {named[0]}"
+        return named[0] if len(named) == 1 else None
 
     def _points_at_one(self, picked: tuple[Ranked, list[Ranked]]) -> bool:
         """The sentence is explained almost whole by one snippet that far outscores the

@@ -113,6 +113,12 @@ def test_questions_about_other_conditions_get_no_answer(kb: KnowledgeBase, quest
         # A quoted term is defined whole, not just its drug or condition word.
         ("the discharge summary says 'treatment-resistant ptsd'. what does that mean for him?",
          "en", "ptsd_treatment_resistant"),
+        # A quoted qualifier of the one term the story names.
+        ("the consultant called her ptsd 'treatment-resistant' on the form. what does that mean?",
+         "en", "ptsd_treatment_resistant"),
+        # A doctor's hedge is not part of the question.
+        ("my gp put 'probable ptsd' on the sick note. what is that in normal words?",
+         "en", "ptsd_what_is"),
     ],
 )
 def test_what_it_means_defines_the_term_the_story_names(
