@@ -43,6 +43,8 @@ def test_filler_phrases_are_dropped() -> None:
         ("how do SSRIs help with trauma", "mechanism"),
         ("как именно действует кетамин", "mechanism"),
         ("как антидепрессанты вообще действуют при птср", "mechanism"),
+        ("каков механизм действия мдма", "mechanism"),
+        ("what is the mechanism of action of venlafaxine", "mechanism"),
         ("nothing has helped so far", "nohelp"),
         ("ни терапия, ни таблетки не помогли", "nohelp"),
     ],
