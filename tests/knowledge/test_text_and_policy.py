@@ -136,6 +136,7 @@ def test_what_it_means_defines_the_term_the_story_names(
     [
         ("broke my ankle playing rugby, the trauma surgeon says 8 weeks in a boot. is that normal?", "en"),
         ("у мамы травма плеча после падения, как долго обычно восстанавливаются?", "ru"),
+        ("my dad has post-traumatic osteoarthritis in his hip, is swimming ok for it?", "en"),
     ],
 )
 def test_trauma_in_its_surgical_sense_is_not_answered(kb: KnowledgeBase, question: str, lang: str) -> None:
