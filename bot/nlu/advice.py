@@ -19,16 +19,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.gate import IntentGate, use_next_intent
 
 __all__ = [
     "MedicalAdviceGate",
@@ -84,25 +81,7 @@ def advice_rule(text: str) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class MedicalAdviceGate(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MedicalAdviceGate:
-        return cls()
-
+class MedicalAdviceGate(IntentGate):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
@@ -117,8 +96,5 @@ class MedicalAdviceGate(GraphComponent, IntentClassifier):
             elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and not (
                 speaks_for_oneself(text) and names_a_treatment(text)
             ):
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != ADVICE_INTENT]
-                if ranking:
-                    message.set(INTENT, dict(ranking[0]), add_to_output=True)
-                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                use_next_intent(message, {ADVICE_INTENT})
         return messages

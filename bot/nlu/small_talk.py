@@ -11,18 +11,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.advice import names_a_treatment
+from bot.nlu.gate import IntentGate, use_next_intent
 
 __all__ = ["SmallTalkGate", "asks_about_the_domain"]
 
@@ -53,33 +49,12 @@ def asks_about_the_domain(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SmallTalkGate(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SmallTalkGate:
-        return cls()
-
+class SmallTalkGate(IntentGate):
     def process(self, messages: list[Message]) -> list[Message]:
         small_talk = small_talk_intents()
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
             if intent not in small_talk or not asks_about_the_domain(message.get(TEXT) or ""):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in small_talk]
-            if ranking:
-                message.set(INTENT, dict(ranking[0]), add_to_output=True)
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            use_next_intent(message, small_talk)
         return messages
