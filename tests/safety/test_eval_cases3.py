@@ -36,6 +36,9 @@ SETS = {
     # dev12's category mix differs (README10.md): more imminent and oblique cases, 29% hard
     # negatives instead of 40%; the 25% floor of test_balance still holds.
     "dev12": ("d12", 150, "README10.md"),
+    # dev13 has dev12's mix (README11.md); dev14 has dev11's (README12.md, held back).
+    "dev13": ("d13", 150, "README11.md"),
+    "dev14": ("d14", 100, "README12.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
