@@ -352,3 +352,21 @@ def test_therapy_against_pills_is_the_treatment_choice(kb: KnowledgeBase, questi
         "choice_therapy_before_pills", "psychotherapy_first_line", "psychotherapy_heart_of_treatment",
         "choice_combining",
     }
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "what is X" defines X; a longer "what are the unknowns about X" is not a definition
+        # question, so a hint worded that way must not outrank X's own definition.
+        ("what is mdma", "mdma_what_is"),
+        ("what's ketamine?", "ketamine_what_is"),
+        ("they mentioned emdr, what is it exactly", "psychotherapy_emdr"),
+    ],
+)
+def test_a_plain_what_is_question_gets_the_definition(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    answer = kb.answer(question, lang="en")
+    assert answer is not None
+    assert answer.snippet_ids[0] == expected
