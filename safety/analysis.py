@@ -43,6 +43,7 @@ _TOKEN = re.compile(r"(?P<word>[^\W_]+(?:'[^\W_]+)*)|(?P<stop>[.!?;\n]+)")
 _SPACED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_][\s.\-_*,·•/]{1,3}){2,}[^\W\d_](?![^\W_])"
 )
+_WORD_GAP = re.compile(r"\s{2,}")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTERS_ONLY = re.compile(r"[^\W\d_]")
 _RU_SINGLE_WORDS = frozenset("яивскуоа")
@@ -128,7 +129,14 @@ def _spaced_runs(text: str) -> dict[int, tuple[int, str]]:
     """Start offset -> (end offset, joined letters) for "k i l l"-style runs."""
     runs: dict[int, tuple[int, str]] = {}
     for match in _SPACED.finditer(text):
-        runs[match.start()] = (match.end(), "".join(_LETTERS_ONLY.findall(match.group())))
+        run = match.group()
+        # A wider gap (two or more spaces) between letter groups is a word break:
+        # "T O O K  T H E M  A L L" is "took them all", not "took the mall".
+        groups = _WORD_GAP.split(run) if _WORD_GAP.search(run) else [run]
+        runs[match.start()] = (
+            match.end(),
+            " ".join("".join(_LETTERS_ONLY.findall(group)) for group in groups),
+        )
     return runs
 
 
@@ -144,6 +152,15 @@ def _word_pieces(word: str, translit: bool) -> tuple[Piece, ...]:
 
 def _joined_pieces(joined: str, translit: bool) -> tuple[Piece, ...] | None:
     """Pieces for spaced-out letters, or None to keep them as single letters."""
+    if " " in joined:
+        groups = [group for group in joined.split(" ") if group]
+        if len(groups) > 1:
+            pieces: list[Piece] = []
+            for group in groups:
+                part = _joined_pieces(group, translit) if len(group) > 1 else None
+                pieces.extend(part if part is not None else _word_pieces(group, translit))
+            return tuple(pieces)
+        joined = "".join(groups)
     cyrillic = bool(_CYRILLIC.search(joined))
     vocabulary = russian_vocabulary() if cyrillic else english_vocabulary()
     if joined in vocabulary:

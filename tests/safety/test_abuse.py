@@ -22,6 +22,14 @@ CASES = [
     ("she'll kill me if I'm late again", Level.NONE),
     ("мама меня убьёт, когда увидит кухню", Level.NONE),
     ("nobody is hurting me at home, it's the memories that are the problem", Level.NONE),
+    # added with dev13: a blow aimed now, a threat for when he is back, a weapon at the door
+    ("my stepdad is drunk and he's going for my mum in the hallway", Level.EMERGENCY),
+    ("he went out for cigarettes and said once he comes home he'll kill me", Level.EMERGENCY),
+    ("he's on the landing, he says he's got a knife and he's waiting for me to come out", Level.EMERGENCY),
+    ("папа напился и набросился на брата, я в ванной", Level.EMERGENCY),
+    ("он за дверью, сказал, что у него пистолет и он подождёт, когда я открою", Level.EMERGENCY),
+    ("my dad's swinging at the pinata at the party", Level.NONE),
+    ("когда он вернётся, он закончит ремонт в ванной", Level.NONE),
 ]
 
 

@@ -25,6 +25,13 @@ CASES = [
     ("overdosed on netflix this weekend tbh", Level.NONE),
     ("I'm going to jump in the shower and then fill in the form", Level.NONE),
     ("I took my sertraline this morning", Level.NONE),
+    # added with dev13: blood in the water or a towel that won't stop; a medicine cabinet taken
+    ("sitting in the bath, the water's turned red and it won't stop", Level.EMERGENCY),
+    ("the bandage is soaked through already and it's not slowing down", Level.EMERGENCY),
+    ("полотенце уже пропиталось, кровь не останавливается", Level.EMERGENCY),
+    ("выпил всё, что нашёл дома, и лёг", Level.EMERGENCY),
+    ("the kids' bath bomb turned the water red and they won't stop giggling", Level.NONE),
+    ("dyed my hair and the sink's gone pink, it won't stop staining", Level.NONE),
 ]
 
 

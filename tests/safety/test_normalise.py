@@ -37,7 +37,16 @@ OBFUSCATED = [
     ("slang sewer slide", "sewer slide is all i think about lately"),
     ("Russian slang", "думаю роскомнадзорнуться"),
     ("run-together words", "iwanttodie"),
+    # added with dev13: spaced capitals with wider gaps between the words
+    ("spaced words", "I  W A N T  T O  E N D  I T  A L L"),
+    ("spaced words, two spaces", "S W A L L O W E D  A L L  M Y  P I L L S"),
 ]
+
+
+def test_spaced_words_keep_their_breaks() -> None:
+    # "took them all", not "took the mall"; a harmless spaced phrase stays harmless
+    assert safety.screen("T O O K  T H E M  A L L  just now").level == Level.EMERGENCY
+    assert safety.screen("G O O D  L U C K  O N  T H E  E X A M").level == Level.NONE
 
 
 @pytest.mark.parametrize(("kind", "text"), OBFUSCATED, ids=[k for k, _ in OBFUSCATED])
