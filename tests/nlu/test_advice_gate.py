@@ -64,6 +64,13 @@ ADVICE = [
     "i've still got a few of my sister's zopiclone, can i use them",
     "можно мне к флуоксетину добавить что-нибудь успокоительное на ночь?",
     "у меня остались таблетки после бабушки, можно их пить от тревоги?",
+    "my neighbour gave me some of her diazepam, can I take them when the panic hits?",
+    "соседка дала свой феназепам, можно мне его пропить пару недель?",
+    # obtaining any medicine around a prescriber, named or unknown to the lists
+    "where can I get gabapentin without a prescription",
+    "any site that sells zolpidem without a script?",
+    "где взять габапентин без рецепта",
+    "можно ли достать снотворное без назначения врача",
     # moving a person onto another medicine
     "should we put my dad onto venlafaxine instead?",
     "would paroxetine suit her better than what she has now?",
@@ -72,6 +79,11 @@ ADVICE = [
 ]
 
 NOT_ADVICE = [
+    "can you get PTSD without a prescription lol",
+    "can I get therapy on the NHS without a referral",
+    "можно ли получить психотерапию без направления?",
+    "my mum had leftover tablets from her op, should I bin them?",
+    "у мамы остались таблетки после операции, куда их сдать?",
     "she takes sertraline, how long does it take to work?",
     "can my husband get PTSD from his job?",
     "можно ли совмещать терапию и таблетки?",
