@@ -11,7 +11,9 @@ Placed after the intent classifier and before the FallbackClassifier. Two jobs:
    shop?", "can you get PTSD from seeing an accident?"), or names no medicine, dose or
    treatment at all ("why do I blame myself for what happened?"), it is not a request
    for personal advice: the classifier's next intent is used, so the knowledge base can
-   answer it (or say what the assistant can help with).
+   answer it (or say what the assistant can help with). The same holds when the
+   message's last question asks in general, whatever the story before it ("I'd rather
+   just take something. Can a tablet be enough to deal with PTSD by itself?").
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.nlu.gate import IntentGate, use_next_intent
 __all__ = [
     "MedicalAdviceGate",
     "advice_rule",
+    "asks_in_general",
     "names_a_treatment",
     "speaks_for_oneself",
     "ADVICE_INTENT",
@@ -52,6 +55,32 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         for entry in entries:
             compiled.append((f"{lang}:{entry['id']}", re.compile(entry["regex"], re.IGNORECASE)))
     return tuple(compiled)
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@lru_cache(maxsize=1)
+def _general_question_checks() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    return (
+        re.compile(data["personal_or_pointing"], re.IGNORECASE),
+        re.compile(data["medicine_names"], re.IGNORECASE),
+    )
+
+
+def asks_in_general(text: str) -> bool:
+    """Whether the message's last question names no person, points at nothing and has
+    no figure, and the message names no medicine by name (see ``personal_or_pointing``
+    and ``medicine_names`` in advice_patterns.yml)."""
+    personal_or_pointing, medicine_names = _general_question_checks()
+    folded = text.lower().replace("ё", "е").replace("’", "'")
+    questions = [s for s in _SENTENCE_SPLIT.split(folded.strip()) if "?" in s]
+    return (
+        bool(questions)
+        and not personal_or_pointing.search(questions[-1])
+        and not medicine_names.search(folded)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -93,8 +122,9 @@ class MedicalAdviceGate(IntentGate):
                 # in, FallbackClassifier's ambiguity check would undo a sure match.
                 message.set(INTENT_RANKING_KEY, [dict(intent)], add_to_output=True)
                 message.set("advice_rule", rule, add_to_output=True)
-            elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and not (
-                speaks_for_oneself(text) and names_a_treatment(text)
+            elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and (
+                not (speaks_for_oneself(text) and names_a_treatment(text))
+                or asks_in_general(text)
             ):
                 use_next_intent(message, {ADVICE_INTENT})
         return messages

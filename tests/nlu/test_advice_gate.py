@@ -178,6 +178,39 @@ def test_impersonal_questions_taken_for_advice_go_to_the_next_intent(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # A story in the first person, then a question of general fact.
+        "I hate talking about it and would rather take pills. Can medication alone treat PTSD?",
+        "Мне страшно идти к психологу, я бы лучше пила таблетки. Помогают ли лекарства без терапии?",
+        "my psychiatrist mentioned antipsychotics last week. Do antipsychotics work as well as antidepressants for PTSD?",
+    ],
+)
+def test_a_general_last_question_after_a_personal_story_goes_to_the_next_intent(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm on 50 of sertraline. Is that enough?",
+        "My husband takes venlafaxine. Should he take it at night?",
+        "Я пью пароксетин уже месяц. Мне его продолжать?",
+        "My GP gave me quetiapine. Is it safe to take?",
+        # a medicine named by name keeps it personal, however the question is worded
+        "I have some diazepam left. Can diazepam be taken with sertraline?",
+        "I've been on paroxetine for years. Is stopping paroxetine suddenly dangerous?",
+    ],
+)
+def test_a_personal_or_pointing_last_question_keeps_the_decline(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medical_advice"
+
+
+@pytest.mark.parametrize(
     "text", ["should I go on antidepressants?", "мне начинать пить антидепрессанты?", "I’m scared of my meds"]
 )
 def test_first_person_advice_requests_stay_declined(text):
