@@ -370,3 +370,29 @@ def test_a_plain_what_is_question_gets_the_definition(
     answer = kb.answer(question, lang="en")
     assert answer is not None
     assert answer.snippet_ids[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # one treatment without the other ("alone" cue; "tablet" is a medicine)
+        ("are tablets on their own enough for ptsd", "en",
+         {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
+          "psychotherapy_why_memory_work", "choice_combining"}),
+        ("можно ли вылечить птср одними таблетками", "ru",
+         {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
+          "psychotherapy_why_memory_work", "choice_combining"}),
+        # a "dummy" is a placebo; "pharmacotherapy" is medication
+        ("was there a dummy group in the ketamine real world study", "en", {"ketamine_no_placebo"}),
+        ("how many people were in the pharmacotherapy review", "en", {"medication_review_size"}),
+        # how well medicines work is answered with the response figure
+        ("how effective are antidepressants for ptsd, honestly", "en", {"medication_response_rate"}),
+        ("насколько вообще эффективны таблетки при птср", "ru", {"medication_response_rate"}),
+    ],
+)
+def test_blind7_round_families_on_new_wordings(
+    kb: KnowledgeBase, question: str, lang: str, expected: set[str]
+) -> None:
+    answer = kb.answer(question, lang=lang)
+    assert answer is not None
+    assert answer.snippet_ids[0] in expected
