@@ -4,6 +4,8 @@ The intent classifier now and then puts a short domain question into greet, than
 goodbye ("Is any group of medicines better than the others for PTSD?" -> thank), and the
 assistant then answers "You're welcome!". When the text both asks something and names a
 term of the domain, the best-ranked intent that is not small talk replaces the guess.
+The same holds for a booking guess when the text has no word of booking or contact
+("what did the clinic's article on 52 drug trials compare?").
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.advice import names_a_treatment
 from bot.nlu.gate import IntentGate, use_next_intent
 
-__all__ = ["SmallTalkGate", "asks_about_the_domain"]
+__all__ = ["SmallTalkGate", "asks_about_the_domain", "about_booking"]
 
 SETTINGS_FILE = Path(__file__).with_name("small_talk.yml")
 
@@ -39,6 +41,17 @@ def small_talk_intents() -> frozenset[str]:
     return _settings()[0]
 
 
+@lru_cache(maxsize=1)
+def _booking() -> tuple[frozenset[str], re.Pattern[str]]:
+    data = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    return frozenset(data["booking_intents"]), re.compile(data["booking_words"], re.IGNORECASE)
+
+
+def about_booking(text: str) -> bool:
+    """Whether the text has a word of booking or contact, or speaks to the clinic."""
+    return bool(_booking()[1].search(text.lower().replace("ё", "е")))
+
+
 def asks_about_the_domain(text: str) -> bool:
     """Whether ``text`` asks something and names PTSD, a symptom or a treatment."""
     _, domain, question = _settings()
@@ -52,9 +65,12 @@ def asks_about_the_domain(text: str) -> bool:
 class SmallTalkGate(IntentGate):
     def process(self, messages: list[Message]) -> list[Message]:
         small_talk = small_talk_intents()
+        booking = _booking()[0]
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
-            if intent not in small_talk or not asks_about_the_domain(message.get(TEXT) or ""):
-                continue
-            use_next_intent(message, small_talk)
+            text = message.get(TEXT) or ""
+            if intent in small_talk and asks_about_the_domain(text):
+                use_next_intent(message, small_talk)
+            elif intent in booking and asks_about_the_domain(text) and not about_booking(text):
+                use_next_intent(message, booking)
         return messages

@@ -52,3 +52,31 @@ def test_other_intents_are_left_alone() -> None:
     message = _classified("what is ptsd?", [("ask_ptsd", 0.99), ("thank", 0.01)])
     (out,) = SmallTalkGate().process([message])
     assert out.get(INTENT)["name"] == "ask_ptsd"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the clinic's leaflet mentions a big review of ptsd medicines - what did it find?",
+        "В брошюре клиники написано про кетамин — как быстро он действует?",
+    ],
+)
+def test_a_domain_question_taken_for_booking_gets_the_next_intent(text: str) -> None:
+    message = _classified(text, [("ask_booking", 0.8), ("ask_medication", 0.15)])
+    (out,) = SmallTalkGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I book an EMDR session with you?",
+        "do you offer ketamine treatment at the clinic?",
+        "Можно записаться на консультацию по поводу ПТСР?",
+        "сколько стоит курс терапии у вас?",
+    ],
+)
+def test_booking_requests_that_name_a_treatment_stay_booking(text: str) -> None:
+    message = _classified(text, [("ask_booking", 0.8), ("ask_psychotherapy", 0.15)])
+    (out,) = SmallTalkGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_booking"
