@@ -26,6 +26,29 @@ CASES = [
     ("I won't be here next week, can we move the session?", Level.NONE),
     ("пока, до завтра", Level.NONE),
     ("I don't want to be a burden on my friends", Level.SUPPORT),
+    # added with dev13: affairs put in order, messages to pass on, things given away
+    ("bank details and pin numbers are in an envelope marked for my brother. apologised to my aunt for the stuff years back", Level.CRISIS),
+    ("if mum ever asks whether I mentioned her, tell her I loved her so much", Level.CRISIS),
+    ("скажи сестре, что я её ни в чём не виню. больше звонить не буду", Level.CRISIS),
+    ("please tell him I don't blame him for any of it", Level.CRISIS),
+    ("раздала: куртку соседке, книги племяннику. лучше пусть у них будет, чем выкинут", Level.CRISIS),
+    ("сам я его уже не обниму на выпускном, пусть хоть видео посмотрит", Level.CRISIS),
+    # burden: grief shorter than the trouble, leaving and not to anyone's
+    ("my parents would get over my death faster than another five years of me like this", Level.CRISIS),
+    ("зачем мне и дальше сидеть у сына на шее", Level.CRISIS),
+    ("я решила, что уйду. и не к родителям.", Level.CRISIS),
+    # no future
+    ("there's no future where I'm still around, not one that has me in it", Level.CRISIS),
+    ("honestly I'm not making it anywhere near another two years", Level.CRISIS),
+    ("мне эта весна уже не понадобится", Level.CRISIS),
+    ("до нового года я жить не собираюсь", Level.CRISIS),
+    ("stop planning my 30th, it's a birthday I'm not going to have", Level.CRISIS),
+    # the same words, harmless
+    ("passwords for the wifi are in the folder marked for the guests", Level.NONE),
+    ("tell her I loved the flowers, they were gorgeous", Level.NONE),
+    ("до июня ждать не собираюсь, запишусь к частному врачу", Level.NONE),
+    ("I'm not getting anywhere near 10k steps today lol", Level.NONE),
+    ("мне этот зонт не понадобится, лето жаркое", Level.NONE),
 ]
 
 
