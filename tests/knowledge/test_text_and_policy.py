@@ -379,6 +379,10 @@ def test_a_plain_what_is_question_gets_the_definition(
         ("are tablets on their own enough for ptsd", "en",
          {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
           "psychotherapy_why_memory_work", "choice_combining"}),
+        # "deal with" PTSD names no topic ("how many people are dealing with ptsd")
+        ("Counselling scares me. Is a medicine enough to deal with PTSD on its own?", "en",
+         {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
+          "psychotherapy_why_memory_work", "choice_combining"}),
         ("можно ли вылечить птср одними таблетками", "ru",
          {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
           "psychotherapy_why_memory_work", "choice_combining"}),
