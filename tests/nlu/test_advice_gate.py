@@ -71,6 +71,14 @@ ADVICE = [
     "any site that sells zolpidem without a script?",
     "где взять габапентин без рецепта",
     "можно ли достать снотворное без назначения врача",
+    # starting or keeping a medicine the lists do not know; buying one over the counter abroad
+    "My exam is on Friday. Should I start taking beta blockers to calm down?",
+    "should we keep taking hydroxyzine while she is pregnant?",
+    "Is there an online shop that sells zolpidem over the counter?",
+    "which pharmacies in Spain sell codeine without a prescription",
+    "where can I order atarax online",
+    "Где заказать гидроксизин с доставкой, в аптеках нет?",
+    "где взять таблетки от тревоги без похода к врачу, может на сайте?",
     # moving a person onto another medicine
     "should we put my dad onto venlafaxine instead?",
     "would paroxetine suit her better than what she has now?",
@@ -80,6 +88,10 @@ ADVICE = [
 
 NOT_ADVICE = [
     "can you get PTSD without a prescription lol",
+    "should I start taking notes in therapy?",
+    "где купить хороший матрас, сайт посоветуете?",
+    "где купить книгу про ПТСР с доставкой?",
+    "где можно пройти EMDR за границей?",
     "can I get therapy on the NHS without a referral",
     "можно ли получить психотерапию без направления?",
     "my mum had leftover tablets from her op, should I bin them?",
