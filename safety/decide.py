@@ -314,8 +314,13 @@ def _decide_one(
         first = indirect_hits[0]
         reasons.append(_reason(first, Level.CRISIS, ["combined cues"], source))
 
-    # 7. "asking for me" turns an informational question into a personal one.
-    if any(hit.rule.id in _SELF_REFERENCE_RULES for hit, _, _ in judged):
+    # 7. "asking for me" turns an informational question into a personal one, unless the
+    # writer says it is only in case and all is well now ("на всякий случай, сейчас всё
+    # нормально": a marker in decide.yaml, added with dev13).
+    if any(hit.rule.id in _SELF_REFERENCE_RULES for hit, _, _ in judged) and not any(
+        m.rule.id == "fine_now"
+        for m in _settings().markers.find(doc, frozenset(range(len(doc.sentences))))
+    ):
         informational = [hit for hit, _, _ in judged if hit.rule.id in _INFORMATIONAL_RULES]
         earlier_info = any(
             r.rule.startswith(("en.informational", "ru.informational")) for d in previous for r in d.reasons

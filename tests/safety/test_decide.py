@@ -110,3 +110,22 @@ def test_frames_in_run_ons_and_answers(text: str, expected: Level) -> None:
 )
 def test_clarifying_denials(text: str, expected: Level) -> None:
     assert safety.screen(text).level == expected
+
+
+# added with dev13: clarifying denials with the pronoun in between, a transliterated denial
+# before a booking request, a past-tense message to pass on inside a reported-question frame,
+# a passive wish after a denial of any act.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("нет, убить себя я не хочу, я про другое: как сказать маме про ПТСР?", Level.SUPPORT),
+        ("ya ne hochu umirat, prosto ustala. mozhno zapisatsya na priem?", Level.SUPPORT),
+        ("if my brother ever asks you whether I left a note, tell him I loved him", Level.CRISIS),
+        ("ничего делать с собой не собираюсь, но если однажды не проснусь, всем станет проще", Level.CRISIS),
+        ("not going to do anything, but if I didn't wake up it would honestly be a relief", Level.CRISIS),
+        ("если завтра не проснусь к восьми, опоздаю на приём", Level.NONE),
+        ("not saying I'm going to do anything stupid, I'm just so tired of it all", Level.SUPPORT),
+    ],
+)
+def test_dev13_denials_and_frames(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected

@@ -22,6 +22,11 @@ IDIOMS = [
     "эта пробка меня убивает",
     "с этой налоговой хоть вешайся 😅",
     "да чтоб я сдох, если это не лучший борщ",
+    # added with dev13: hyperbole about a song "one more time", laughing fit to die
+    "если ещё раз поставят эту песню из мультика, выпрыгну в окно 😂",
+    "if I hear that advert jingle one more time I'm jumping off the balcony lol",
+    "так угорали над видео, я думала, помру",
+    "we were cracking up all night, I thought I'd die",
 ]
 
 
