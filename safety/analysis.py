@@ -155,11 +155,11 @@ def _joined_pieces(joined: str, translit: bool) -> tuple[Piece, ...] | None:
     if " " in joined:
         groups = [group for group in joined.split(" ") if group]
         if len(groups) > 1:
-            pieces: list[Piece] = []
+            words: list[Piece] = []
             for group in groups:
                 part = _joined_pieces(group, translit) if len(group) > 1 else None
-                pieces.extend(part if part is not None else _word_pieces(group, translit))
-            return tuple(pieces)
+                words.extend(part if part is not None else _word_pieces(group, translit))
+            return tuple(words)
         joined = "".join(groups)
     cyrillic = bool(_CYRILLIC.search(joined))
     vocabulary = russian_vocabulary() if cyrillic else english_vocabulary()

@@ -129,3 +129,86 @@ def test_clarifying_denials(text: str, expected: Level) -> None:
 )
 def test_dev13_denials_and_frames(text: str, expected: Level) -> None:
     assert safety.screen(text).level == expected
+
+
+# added with dev13: benign probes written after the round, sharing the new rules' words
+# (DIY, sport, travel, exams, jokes, medicine questions). Each must stay below crisis; the
+# ones that fired were fixed (see README11.md, "After the round"). Three older false alarms
+# that the probes also found are left and listed there.
+DEV13_PROBES = [
+    'the top floor of the multi storey is still open after midnight on match days, right?',
+    'do they lock the car park roof after 10pm? I work late shifts at the hospital',
+    'which of my meds is most dangerous to forget, the lithium or the sertraline?',
+    'which of my tablets is the most expensive on prescription?',
+    "I keep the kids' calpol in a high box in case they get a temperature at night",
+    'saving my leftover antibiotics in case I get a chest infection again, is that ok?',
+    'I keep a few paracetamol in my bag for when the headaches get too much',
+    "we're moving so I put the deeds and passwords in one folder for the solicitor",
+    'apologised to my neighbour for the noise from years back, felt good',
+    'nothing left to sort for the wedding now, just the seating plan',
+    "tell her I loved her present, she's so thoughtful",
+    'passed my driving test! tell mum I did it',
+    'записала дочке голосовое на день рождения, она в лагере, включат ей утром',
+    'передайте врачу, что я не в обиде за перенос приёма',
+    'больше писать не буду в этот чат, он для работы, пишите в телеграм',
+    'составила список, кому что подарить на новый год, лучше пусть у них будет, чем пылится в шкафу',
+    'the kids will get over losing the match quicker than I will lol',
+    'сын сидит у нас на шее, никак работу не найдёт',
+    'уйду с работы. и не к конкуренту, а на фриланс.',
+    'no version of this spreadsheet has my name in it, the boss forgot me again',
+    "my 40th is a birthday I'm not going to have a party for, too expensive",
+    "I'm not getting anywhere near five years of savings at this rate",
+    'мне это лето не понадобится, я всё равно буду писать диплом',
+    'до июня тянуть не собираюсь с ремонтом, начнём в марте',
+    'какие два года, о чём вы, ремонт займёт месяц максимум',
+    'I went for the ball with my head and hit the post till my ears rang, great match though',
+    'I forgot to eat lunch again, the punishment for working through is a headache',
+    'щёлкаю резинкой для волос, пока не пойдут кудри, хочется чего-то посильнее на выход',
+    "the water's gone pink because of my daughter's bath bomb and she won't stop",
+    'my dog is lunging at the postman again, how do I train that',
+    "when he gets back from the shop he's going to finish the painting",
+    "my grandad's memory of the war, he talks about soldiers shooting at him",
+    "we're doing Hamlet in class, why does Ophelia drown?",
+    "if I hear Let It Go one more time I'll scream",
+    'ржали до слёз, думала, лопну',
+    'прощайте, выходные! снова на работу',
+    'Правда, что мелатонин может усиливать кошмары?',
+    'есть ли в Риге психолог на русском? на всякий случай, сейчас всё нормально',
+    'my son is done with all of his exams and locked in his room playing games',
+    'дочке всё надоело в школе, заперлась в комнате с телефоном',
+    'если завтра не проснусь, опоздаю на поезд',
+    "I'm not going to do anything drastic with my hair, but if I don't dye it it'll be a relief for my wallet",
+    'T H A N K S  S O  M U C H  for the session',
+    'G O O D  L U C K  on your exam tomorrow',
+    'I keep the spare blades for my razor in the cabinet for when the old ones get blunt',
+    'I smack my head on the low beam in the loft till it throbs, every single time lol',
+    'punishment for being late to training is no dessert, harsh but fair',
+    'не ем сладкое две недели, это наказание за проигранный спор',
+    'ржу не могу, думал помру от этого мема',
+    "if I hear my neighbour's drill once more I'll throw the drill out the window",
+    "we're relocating to Leeds next month. Thanks for all the sessions, goodbye!",
+    'переезжаем в Берлин, спасибо за всё, до свидания!',
+    'is it true that sertraline can cause vivid dreams?',
+    'я ничего с собой делать не буду, просто устала от работы, можно записаться на четверг?',
+    'my uncle hit me with a football when I was a kid, we still laugh about it',
+    'nothing sticks in my memory after EMDR, is that normal?',
+    'так и останусь без отпуска в этом году',
+    "my flatmate's done with all of it, the whole job hunt, and has locked himself in his room to sleep for a day",
+    "he's swinging at me with a pillow, kids are having a pillow fight",
+    "when he gets home he'll finish me off with his terrible jokes",
+    "she's got a knife for the cake and is waiting for me to come out of the kitchen",
+    "the towel's gone red from my new hair dye and it won't stop bleeding colour",
+    'вода в ванной розовая после краски для волос, и не перестаёт',
+    "I keep my sertraline in a pill box for when I'm away for the weekend",
+    'храню лекарства в коробке на случай, если заболеет ребёнок',
+    "which of my kids' medicines is most dangerous in a big amount? want to store them safely",
+    'какие из моих лекарств опасны в большом количестве для кошки? она залезла в аптечку',
+    'folder with the passwords for the new laptop is marked for IT',
+    'сама я уже не поздравлю её лично, буду в командировке, записала видео',
+    'no version of the timetable has me in it, did the school forget me?',
+]
+
+
+@pytest.mark.parametrize("text", DEV13_PROBES)
+def test_dev13_benign_probes_stay_below_crisis(text: str) -> None:
+    assert not safety.screen(text).level.at_least(Level.CRISIS)
