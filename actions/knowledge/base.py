@@ -195,7 +195,7 @@ class KnowledgeBase:
                 and (
                     focused[0].in_domain
                     or not picked[0].in_domain
-                    or self._points_at_one(focused)
+                    or self._points_at_one_by_its_words(sentence, focused, out_of_scope)
                 )
             ):
                 picked = focused
@@ -305,6 +305,21 @@ class KnowledgeBase:
         return (
             best.coverage >= self._settings.focus_clear_coverage
             and best.score >= self._settings.focus_clear_ratio * runner_up
+        )
+
+    def _points_at_one_by_its_words(
+        self, sentence: str, focused: tuple[Ranked, list[Ranked]], out_of_scope: bool
+    ) -> bool:
+        """``_points_at_one`` judged on the sentence's own words, without the intent prior:
+        the intent was guessed from the whole message, and its boost alone can make one
+        snippet look clear ("...how does ketamine compare with SSRIs? whats different" took
+        a medication intent, and "whats different" then pointed at a medication snippet)
+        or hide the one the sentence does name ("anything newer for people like me?")."""
+        raw = self._pick(sentence, None, 0.0, out_of_scope)
+        return (
+            raw is not None
+            and raw[0].snippet_id == focused[0].snippet_id
+            and self._points_at_one(raw)
         )
 
     def _boost_topics(self, intent: str | None, confidence: float) -> frozenset[str]:

@@ -400,3 +400,23 @@ def test_blind7_round_families_on_new_wordings(
     answer = kb.answer(question, lang=lang)
     assert answer is not None
     assert answer.snippet_ids[0] in expected
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "expected"),
+    [
+        # A story naming therapies and pills, then an asking sentence that names one snippet
+        # by its own words: the intent guessed from the story must not hide it (before,
+        # the medication boost on the sentence's runner-up made it look unclear and the
+        # whole story's pick, EMDR, won).
+        ("I had EMDR, then CBT, then two antidepressants, and I'm still stuck. Is there anything newer for people like me?",
+         "ask_medication", {"choice_treatment_resistant_options", "ptsd_treatment_resistant",
+                            "mdma_treatment_resistant"}),
+    ],
+)
+def test_the_intent_prior_does_not_decide_whether_the_asking_sentence_is_clear(
+    kb: KnowledgeBase, question: str, intent: str, expected: set[str]
+) -> None:
+    answer = kb.answer(question, lang="en", intent=intent, intent_confidence=0.9)
+    assert answer is not None
+    assert answer.snippet_ids[0] in expected
