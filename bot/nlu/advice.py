@@ -47,13 +47,27 @@ _FIRST_PERSON = re.compile(
 )
 
 
+MEDICINES_FILE = Path(__file__).with_name("medicines.yml")
+
+
+@lru_cache(maxsize=1)
+def medicine_regex() -> str:
+    """One alternation of the medicines in medicines.yml (English names end at a word
+    boundary, Russian stems take any ending); patterns use it as ``{medicine}``."""
+    data = yaml.safe_load(MEDICINES_FILE.read_text(encoding="utf-8"))
+    english = "|".join(data["en"])
+    russian = "|".join(data["ru"])
+    return rf"(?:\b(?:{english})\b|(?:{russian})\w*)"
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
     compiled = []
     for lang, entries in data["patterns"].items():
         for entry in entries:
-            compiled.append((f"{lang}:{entry['id']}", re.compile(entry["regex"], re.IGNORECASE)))
+            regex = entry["regex"].replace("{medicine}", medicine_regex())
+            compiled.append((f"{lang}:{entry['id']}", re.compile(regex, re.IGNORECASE)))
     return tuple(compiled)
 
 

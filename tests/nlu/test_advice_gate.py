@@ -79,6 +79,11 @@ ADVICE = [
     "where can I order atarax online",
     "Где заказать гидроксизин с доставкой, в аптеках нет?",
     "где взять таблетки от тревоги без похода к врачу, может на сайте?",
+    # any medicine of medicines.yml, named in a personal decision or a purchase
+    "I've got some lyrica from my back pain. Can I use it for the anxiety too?",
+    "Маме выписали азалептин, можно ей его бросить, раз она спит?",
+    "где заказать мелаксен подешевле",
+    "my wife wants to know if she should stop her clonazepam before we fly",
     # moving a person onto another medicine
     "should we put my dad onto venlafaxine instead?",
     "would paroxetine suit her better than what she has now?",
@@ -89,6 +94,11 @@ ADVICE = [
 NOT_ADVICE = [
     "can you get PTSD without a prescription lol",
     "should I start taking notes in therapy?",
+    "Is lorazepam addictive?",
+    "is propranolol used for ptsd?",
+    "can they use clonidine for nightmares in ptsd trials?",
+    "Вызывает ли миртазапин набор веса?",
+    "Что такое феназепам и почему его назначают?",
     "где купить хороший матрас, сайт посоветуете?",
     "где купить книгу про ПТСР с доставкой?",
     "где можно пройти EMDR за границей?",
