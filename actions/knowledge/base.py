@@ -28,7 +28,7 @@ from .loading import (
     load_sources,
 )
 from .ranking import Ranked, RankingSettings, SnippetIndex, build_indexes, load_settings
-from .text import content_lemmas
+from .text import content_lemmas, cue_terms
 
 __all__ = ["KnowledgeBase"]
 
@@ -283,7 +283,12 @@ class KnowledgeBase:
         if defining is None or len(sentences) < 2:
             return None
         definable = self._settings.definable_terms
-        if any(t in definable for t in content_lemmas(defining)):
+        domain = self._settings.domain_terms
+        own_words = [t for t in content_lemmas(defining) if t in domain and t not in cue_terms()]
+        if own_words:
+            # The defining sentence names a term of the domain itself ("что значит статус
+            # прорывной терапии?" after "МДМА-терапию уже разрешили?"): the ordinary ranking
+            # reads it. Filler ("none of us know", "in normal words") does not count.
             return None
         spans = [a or b for a, b in _QUOTED.findall(question)]
         quoted = [q for q in spans if definable & set(content_lemmas(q))]

@@ -118,6 +118,9 @@ def test_questions_about_other_conditions_get_no_answer(kb: KnowledgeBase, quest
         # A quoted qualifier of the one term the story names.
         ("the consultant called her ptsd 'treatment-resistant' on the form. what does that mean?",
          "en", "ptsd_treatment_resistant"),
+        # The defining sentence names its own term of the domain: that is what it asks.
+        ("Is MDMA therapy allowed yet? What does breakthrough therapy status actually mean?",
+         "en", "mdma_fda_breakthrough"),
         # A doctor's hedge is not part of the question.
         ("my gp put 'probable ptsd' on the sick note. what is that in normal words?",
          "en", "ptsd_what_is"),
