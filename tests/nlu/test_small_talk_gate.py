@@ -59,6 +59,9 @@ def test_other_intents_are_left_alone() -> None:
     [
         "the clinic's leaflet mentions a big review of ptsd medicines - what did it find?",
         "В брошюре клиники написано про кетамин — как быстро он действует?",
+        # a formal address and a clinician noun are not booking words
+        "Dear doctors, please explain how a psychiatrist chooses medication for PTSD.",
+        "Уважаемые врачи, расскажите, по каким признакам психиатр выбирает антидепрессант при ПТСР.",
     ],
 )
 def test_a_domain_question_taken_for_booking_gets_the_next_intent(text: str) -> None:
