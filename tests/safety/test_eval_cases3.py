@@ -39,6 +39,7 @@ SETS = {
     # dev13 has dev12's mix (README11.md); dev14 has dev11's (README12.md, held back).
     "dev13": ("d13", 150, "README11.md"),
     "dev14": ("d14", 100, "README12.md"),
+    "dev15": ("d15", 100, "README13.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
