@@ -392,6 +392,11 @@ def test_a_plain_what_is_question_gets_the_definition(
         # a "dummy" is a placebo; "pharmacotherapy" is medication
         ("was there a dummy group in the ketamine real world study", "en", {"ketamine_no_placebo"}),
         ("how many people were in the pharmacotherapy review", "en", {"medication_review_size"}),
+        # improvement from expecting it is what a placebo group controls for
+        ("in that real world ketamine study, could patients just have improved because they expected to feel better?",
+         "en", {"ketamine_no_placebo"}),
+        ("а может, людям в том исследовании кетамина стало лучше просто от самовнушения?", "ru",
+         {"ketamine_no_placebo"}),
         # how well medicines work is answered with the response figure
         ("how effective are antidepressants for ptsd, honestly", "en", {"medication_response_rate"}),
         ("насколько вообще эффективны таблетки при птср", "ru", {"medication_response_rate"}),
