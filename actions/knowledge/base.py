@@ -57,6 +57,7 @@ def _script_of(question: str) -> str:
 
 def _names_a_treatment(sentence: str, settings: RankingSettings) -> bool:
     treatments = {t for topic, terms in settings.named_topics.items() for t in terms}
+    treatments -= settings.generic_treatment_terms
     return any(t in treatments for t in content_lemmas(sentence))
 
 

@@ -74,6 +74,7 @@ class RankingSettings:
     question_words: frozenset[str] = frozenset()
     gated_topics: Mapping[str, frozenset[str]] = field(default_factory=dict)
     definable_terms: frozenset[str] = frozenset()
+    generic_treatment_terms: frozenset[str] = frozenset()
 
 
 @cache
@@ -86,10 +87,11 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     asking = frozenset(str(t) for t in data.get("question_words") or ())
     gated = {str(k): frozenset(str(t) for t in v) for k, v in (data.get("gated_topics") or {}).items()}
     definable = frozenset(str(t) for t in data.get("definable_terms") or ())
+    generic = frozenset(str(t) for t in data.get("generic_treatment_terms") or ())
     return RankingSettings(
         **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain,
         referring_words=referring, question_words=asking, gated_topics=gated,
-        definable_terms=definable,
+        definable_terms=definable, generic_treatment_terms=generic,
     )
 
 

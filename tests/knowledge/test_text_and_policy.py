@@ -392,6 +392,11 @@ def test_a_plain_what_is_question_gets_the_definition(
         # a "dummy" is a placebo; "pharmacotherapy" is medication
         ("was there a dummy group in the ketamine real world study", "en", {"ketamine_no_placebo"}),
         ("how many people were in the pharmacotherapy review", "en", {"medication_review_size"}),
+        # "is that a proper therapy?" points back at the treatment the story names
+        ("My therapist suggested EMDR. Is that a proper therapy or a fad?", "en",
+         {"psychotherapy_emdr"}),
+        ("Врач советует КПТ. Это нормальная терапия при ПТСР или так себе?", "ru",
+         {"psychotherapy_tf_cbt"}),
         # improvement from expecting it is what a placebo group controls for
         ("in that real world ketamine study, could patients just have improved because they expected to feel better?",
          "en", {"ketamine_no_placebo"}),
