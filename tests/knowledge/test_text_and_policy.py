@@ -402,6 +402,11 @@ def test_a_plain_what_is_question_gets_the_definition(
          "en", {"ketamine_no_placebo"}),
         ("а может, людям в том исследовании кетамина стало лучше просто от самовнушения?", "ru",
          {"ketamine_no_placebo"}),
+        # a figure that names the study does not answer what the study found
+        ("what were the outcomes for those 117 people on ketamine?", "en",
+         {"ketamine_real_world_results"}),
+        ("а чем всё кончилось для тех 117 человек? многим стало лучше?", "ru",
+         {"ketamine_real_world_results"}),
         # how well medicines work is answered with the response figure
         ("how effective are antidepressants for ptsd, honestly", "en", {"medication_response_rate"}),
         ("насколько вообще эффективны таблетки при птср", "ru", {"medication_response_rate"}),
