@@ -30,6 +30,7 @@ from safety.lexicon import (
     russian_phrases,
     russian_vocabulary,
     segment,
+    unstar,
 )
 from safety.normalise import Normalised, normalise
 
@@ -44,6 +45,10 @@ _SPACED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_][\s.\-_*,·•/]{1,3}){2,}[^\W\d_](?![^\W_])"
 )
 _WORD_GAP = re.compile(r"\s{2,}")
+# A self-censored word: letters with asterisks inside or at the end ("s*icidal", "k*ll").
+_STARRED = re.compile(
+    r"(?<![^\W_])(?:[^\W\d_]*(?:\*+[^\W\d_]+)+\*?|[^\W\d_]+\*+)(?![^\W_])"
+)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTERS_ONLY = re.compile(r"[^\W\d_]")
 _RU_SINGLE_WORDS = frozenset("яивскуоа")
@@ -140,6 +145,20 @@ def _spaced_runs(text: str) -> dict[int, tuple[int, str]]:
     return runs
 
 
+def _starred_runs(text: str) -> dict[int, tuple[int, str]]:
+    """Start offset -> (end offset, the word meant) for "s*icidal"-style words.
+
+    A starred word that stands for no word that matters (a censored swear word,
+    "sh*t") is read as one word without its asterisks, never as its pieces ("sh").
+    """
+    runs: dict[int, tuple[int, str]] = {}
+    for match in _STARRED.finditer(text):
+        starred = match.group()
+        word = unstar(starred)
+        runs[match.start()] = (match.end(), word or starred.replace("*", ""))
+    return runs
+
+
 def _word_pieces(word: str, translit: bool) -> tuple[Piece, ...]:
     if _CYRILLIC.search(word):
         return analyse_russian_word(word)
@@ -230,8 +249,9 @@ def analyse(text: str) -> Document:
         detection.translit_markers == 1 and len(norm.split()) <= 8
     )
     spaced = _spaced_runs(norm) if len(norm) >= 5 else {}
+    starred = _starred_runs(norm) if "*" in norm else {}
     phrases = _phrase_runs(norm, cyrillic=detection.lang in ("ru", "uk") or translit)
-    special = spaced or phrases
+    special = spaced or phrases or starred
     # One pass, three parallel lists; everything else is derived with C-level helpers.
     pieces: list[Piece] = []
     texts: list[str] = []  # each token's stream text, with its trailing space
@@ -257,6 +277,9 @@ def analyse(text: str) -> Document:
             if start in spaced:
                 run_end, joined = spaced[start]
                 replacement = _joined_pieces(joined, translit)
+            if replacement is None and start in starred:
+                run_end, joined = starred[start]
+                replacement = _word_pieces(joined, translit)
             if replacement is None and start in phrases:
                 run_end, replacement = phrases[start]
             if replacement is not None:

@@ -474,3 +474,30 @@ def analyse_translit_word(word: str) -> tuple[Piece, ...]:
     if len(pieces) == 1:
         return ((word, *pieces[0]),)
     return pieces
+
+
+_STAR_RUN = re.compile(r"\*+")
+
+
+@lru_cache(maxsize=4096)
+def unstar(word: str) -> str | None:
+    """The word that matters which a self-censored word stands for ("s*icidal", "k*ll").
+
+    Each run of asterisks hides one letter or a few (a run of k: k-1 to k+1, at least
+    one). Only the short list of words worth repairing a misspelling into is searched,
+    and only a single answer is taken; the word needs two visible letters.
+    """
+    letters = word.replace("*", "")
+    if len(letters) < 2 or "*" not in word:
+        return None
+    cyrillic = bool(_CYRILLIC_WORD.search(letters))
+    targets = _russian().targets if cyrillic else _english().keywords
+    pieces = _STAR_RUN.split(word)
+    stars = _STAR_RUN.findall(word)
+    parts = [re.escape(pieces[0])]
+    for run, piece in zip(stars, pieces[1:], strict=True):
+        parts.append(rf"\w{{{max(1, len(run) - 1)},{len(run) + 1}}}")
+        parts.append(re.escape(piece))
+    regex = re.compile("".join(parts))
+    found = {target for target in targets if regex.fullmatch(target)}
+    return found.pop() if len(found) == 1 else None

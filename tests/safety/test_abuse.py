@@ -30,6 +30,13 @@ CASES = [
     ("он за дверью, сказал, что у него пистолет и он подождёт, когда я открою", Level.EMERGENCY),
     ("my dad's swinging at the pinata at the party", Level.NONE),
     ("когда он вернётся, он закончит ремонт в ванной", Level.NONE),
+    # added with dev14: a threat over leaving or telling stays abuse; fear FOR a relative
+    # (what a treatment will do to him) is not fear of him
+    ("he'll kill me if I leave, he said so after the game last night", Level.CRISIS),
+    ("Муж хочет начать лечение кетамином, боюсь, что с ним станет через несколько лет. Это безопасно?", Level.NONE),
+    ("боюсь за папу, он после операции совсем слабый", Level.NONE),
+    ("страшно, что с сыном будет через десять лет на таких дозах", Level.NONE),
+    ("боюсь отца, он опять пьёт", Level.CRISIS),
 ]
 
 

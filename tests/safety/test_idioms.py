@@ -27,6 +27,15 @@ IDIOMS = [
     "if I hear that advert jingle one more time I'm jumping off the balcony lol",
     "так угорали над видео, я думала, помру",
     "we were cracking up all night, I thought I'd die",
+    # added with dev14: a threat to "kill" over work, school or sport; an ordeal that "will
+    # finish me off"; a venue on a roof
+    "the coach says he'll murder us if we lose the final again",
+    "препод сказал, что прибьёт, если курсовая опять опоздает",
+    "if the sales figures are down again my manager will kill me",
+    "this week of night shifts is gonna finish me off honestly",
+    "похмелье после корпоратива меня добьёт",
+    "the in laws staying for a fortnight will finish us off 😅",
+    "is the rooftop bar open at night in winter",
 ]
 
 

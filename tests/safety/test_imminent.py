@@ -32,6 +32,12 @@ CASES = [
     ("выпил всё, что нашёл дома, и лёг", Level.EMERGENCY),
     ("the kids' bath bomb turned the water red and they won't stop giggling", Level.NONE),
     ("dyed my hair and the sink's gone pink, it won't stop staining", Level.NONE),
+    # added with dev14: the whole supply swallowed, no drug named
+    ("swallowed every last one before bed", Level.EMERGENCY),
+    ("took the whole lot about twenty minutes ago", Level.EMERGENCY),
+    ("I swallowed the lot.", Level.EMERGENCY),
+    ("he swallowed the whole lot, hook line and sinker", Level.NONE),
+    ("took the lot to the tip an hour ago, garage is finally clear", Level.NONE),
 ]
 
 

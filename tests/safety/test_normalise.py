@@ -40,6 +40,10 @@ OBFUSCATED = [
     # added with dev13: spaced capitals with wider gaps between the words
     ("spaced words", "I  W A N T  T O  E N D  I T  A L L"),
     ("spaced words, two spaces", "S W A L L O W E D  A L L  M Y  P I L L S"),
+    # added with dev14: asterisks for letters inside a word
+    ("asterisk in a word", "feeling su*cidal tonight, can't shake it"),
+    ("asterisks in a word", "i want to k*ll m*self"),
+    ("asterisk in Russian", "опять су*цидальные мысли по ночам"),
 ]
 
 
@@ -110,3 +114,9 @@ def test_leet_one_after_l(text: str, expected: str) -> None:
 )
 def test_look_alikes_by_letters_without_a_twin(text: str, expected: str) -> None:
     assert normalise(text).text == expected
+
+
+def test_censored_swear_words_are_not_read_as_pieces() -> None:
+    # "sh*t" is not "sh" (self-harm slang); asterisks only stand for words that matter
+    assert safety.screen("the sh*t hit the fan at work today").level == Level.NONE
+    assert safety.screen("f*cking printer jammed again, my b*ss is fuming").level == Level.NONE

@@ -34,6 +34,14 @@ CASES = [
     ("щипаю себя за руку, пока не пойдут синяки, и хочется чего-то посильнее", Level.CRISIS),
     ("I keep forgetting to eat breakfast, is that the mirtazapine?", Level.NONE),
     ("banging my head against a brick wall trying to get a GP appointment", Level.NONE),
+    # added with dev14: burning one's skin with a lighter or a cigarette, skin scrubbed with
+    # bleach or a wire brush, the pain used to drown out memories
+    ("прижигаю запястье сигаретой, когда вспоминаю его", Level.CRISIS),
+    ("I burn my thigh with a lighter most nights", Level.CRISIS),
+    ("I scrub my arms with a wire brush till they bleed, it blocks the flashbacks out", Level.CRISIS),
+    ("тру руки хлоркой, чтобы не думать о том, что было", Level.CRISIS),
+    ("scrubbed the oven with bleach, my hands are raw now", Level.NONE),
+    ("burnt my hand on the stove making pancakes", Level.NONE),
 ]
 
 

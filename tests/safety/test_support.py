@@ -29,6 +29,11 @@ CASES = [
     ("I tried to hang myself on Sunday and the crisis team told me to get trauma therapy", Level.CRISIS),
     # "asking for me" makes an informational question personal
     ("can you die from mixing alcohol and quetiapine, asking for me", Level.CRISIS),
+    # added with dev14: resignation that the illness is one's life now
+    ("two years on the waiting list and the panic attacks are the same, I guess that's how my life will look", Level.SUPPORT),
+    ("the flashbacks never really stop, this is just my life now", Level.SUPPORT),
+    ("пятый год на терапии, а панические атаки те же. видимо, это и есть моя жизнь", Level.SUPPORT),
+    ("this is just how it is going to be in the new office, open plan", Level.NONE),
 ]
 
 
