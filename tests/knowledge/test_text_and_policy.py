@@ -407,6 +407,11 @@ def test_a_plain_what_is_question_gets_the_definition(
          {"ketamine_real_world_results"}),
         ("а чем всё кончилось для тех 117 человек? многим стало лучше?", "ru",
          {"ketamine_real_world_results"}),
+        # advertised cure rates
+        ("a clinic advert says 95% of their ptsd clients are cured. is that legit?", "en",
+         {"choice_shared_decisions"}),
+        ("в рекламе клиники пишут, что вылечивают 9 из 10 с птср. этому можно верить?", "ru",
+         {"choice_shared_decisions"}),
         # how well medicines work is answered with the response figure
         ("how effective are antidepressants for ptsd, honestly", "en", {"medication_response_rate"}),
         ("насколько вообще эффективны таблетки при птср", "ru", {"medication_response_rate"}),
