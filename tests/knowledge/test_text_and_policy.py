@@ -407,6 +407,8 @@ def test_a_plain_what_is_question_gets_the_definition(
          {"ketamine_real_world_results"}),
         ("а чем всё кончилось для тех 117 человек? многим стало лучше?", "ru",
          {"ketamine_real_world_results"}),
+        # MDMA weighed against ketamine ("versus" cue)
+        ("что лучше изучено при птср: кетамин или мдма?", "ru", {"mdma_vs_ketamine"}),
         # advertised cure rates
         ("a clinic advert says 95% of their ptsd clients are cured. is that legit?", "en",
          {"choice_shared_decisions"}),
