@@ -93,6 +93,13 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
     return fallback
 
 
+def _earlier_questions(question: str, last: str) -> list[str]:
+    """The sentences with a question mark before ``last``, nearest first."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(question.strip()) if s.strip()]
+    before = sentences[: sentences.index(last)] if last in sentences else []
+    return [s for s in reversed(before) if "?" in s]
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -200,6 +207,14 @@ class KnowledgeBase:
                 )
             ):
                 picked = focused
+        if picked is None and focus is not None:
+            # Several questions in one message ("What happens in the brain with PTSD? Why
+            # does my body act as if there's danger?"): when neither the whole nor the last
+            # one is explained, an earlier question that is explained is answered.
+            for sentence in _earlier_questions(question, focus[0]):
+                picked = self._pick(sentence, intent, intent_confidence, out_of_scope)
+                if picked is not None:
+                    break
         defined = self._defined_term(question)
         if defined is not None:
             query = f"what is {defined}"

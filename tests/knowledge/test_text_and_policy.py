@@ -445,3 +445,24 @@ def test_the_intent_prior_does_not_decide_whether_the_asking_sentence_is_clear(
     answer = kb.answer(question, lang="en", intent=intent, intent_confidence=0.9)
     assert answer is not None
     assert answer.snippet_ids[0] in expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # Two questions: the last one is not explained, the earlier one is answered.
+        ("How long does ketamine take to work? And why do I feel like someone is always watching me?",
+         "en", "ketamine_speed"),
+        ("Что вообще такое EMDR? И почему я так устаю после работы?", "ru", "psychotherapy_emdr"),
+    ],
+)
+def test_an_earlier_question_is_answered_when_the_last_one_is_not(
+    kb: KnowledgeBase, question: str, lang: str, expected: str
+) -> None:
+    answer = kb.answer(question, lang=lang)
+    assert answer is not None
+    assert answer.snippet_ids[0] == expected
+
+
+def test_two_questions_outside_the_domain_still_get_no_answer(kb: KnowledgeBase) -> None:
+    assert kb.answer("what is the weather tomorrow? and where is my parcel?") is None
