@@ -38,6 +38,14 @@ CASES = [
     ("I swallowed the lot.", Level.EMERGENCY),
     ("he swallowed the whole lot, hook line and sinker", Level.NONE),
     ("took the lot to the tip an hour ago, garage is finally clear", Level.NONE),
+    # added with dev14: a blade within reach in the bath; climbed out onto a roof
+    ("лежу в ванне, лезвие под рукой на полочке", Level.EMERGENCY),
+    ("sitting in the bath, a knife right there on the rim", Level.EMERGENCY),
+    ("climbed out through the velux onto the roof, it's freezing up here", Level.EMERGENCY),
+    ("выбралась через люк на крышу, тут так тихо", Level.EMERGENCY),
+    ("in the bath with a face mask, razor on the side for my legs, bliss", Level.NONE),
+    ("в ванной нож рядом на раковине, режу хлеб не там lol", Level.NONE),
+    ("the cat got out through the skylight onto the roof again, how do I get her down", Level.NONE),
 ]
 
 
@@ -50,3 +58,11 @@ def test_emergency_from_history() -> None:
     verdict = safety.screen("it's really windy up here", history=["I'm sitting on the edge of the car park roof"])
     assert verdict.level == Level.EMERGENCY
     assert any(r.source == "history[0]" for r in verdict.reasons)
+
+
+def test_roof_from_history_then_last_words() -> None:
+    # added with dev14: on a roof (earlier message), then "one last time" now
+    verdict = safety.screen(
+        "хотел сказать кому-то спасибо напоследок", history=["выбрался через окно на карниз", "тут холодно"]
+    )
+    assert verdict.level == Level.EMERGENCY

@@ -49,6 +49,25 @@ CASES = [
     ("до июня ждать не собираюсь, запишусь к частному врачу", Level.NONE),
     ("I'm not getting anywhere near 10k steps today lol", Level.NONE),
     ("мне этот зонт не понадобится, лето жаркое", Level.NONE),
+    # added with dev14: the carer freed of the writer; living off someone and "time to end
+    # it"; a future (old age, next year's plans) the writer will not have or need; affairs
+    # left so that no one has to deal with anything
+    ("my husband would have a better life if he wasn't stuck looking after me", Level.CRISIS),
+    ("she'd have a better life if she wasn't stuck with me", Level.CRISIS),
+    ("сестра тянет на себе и детей, и мои лекарства. сижу у неё на шее. хватит, пора это прекращать.", Level.CRISIS),
+    ("still living off my parents at 30, time to end it for good", Level.CRISIS),
+    ("сижу на шее у родителей, пора это заканчивать и искать работу", Level.NONE),
+    ("living off my parents at 30, time to end this and get a job", Level.NONE),
+    ("why floss, it's for an old age I'm never going to have", Level.CRISIS),
+    ("бросила пить таблетки от давления. зачем беречь здоровье для старости, которой у меня не будет", Level.CRISIS),
+    ("раздали ежедневники на следующий год. мне он уже не понадобится", Level.CRISIS),
+    ("work handed out next year's wall planners. I won't need one", Level.CRISIS),
+    ("раздали график дежурств на следующий год, мне он не пригодится, я ухожу в декрет", Level.NONE),
+    ("next year's planner arrived. I won't need it, I retire in March", Level.NONE),
+    ("saving for a future I'm never going to have at this rate, rent is insane", Level.NONE),
+    ("updated my will and put the passwords in an envelope for my brother. no one will have to sort out my mess", Level.CRISIS),
+    ("закрыла кредитку, переписала дачу на сестру. никому не придётся ни в чём разбираться", Level.CRISIS),
+    ("set up the direct debits before my op so nobody has to chase anything while I'm in hospital", Level.NONE),
 ]
 
 
