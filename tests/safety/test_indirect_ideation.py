@@ -68,6 +68,12 @@ CASES = [
     ("updated my will and put the passwords in an envelope for my brother. no one will have to sort out my mess", Level.CRISIS),
     ("закрыла кредитку, переписала дачу на сестру. никому не придётся ни в чём разбираться", Level.CRISIS),
     ("set up the direct debits before my op so nobody has to chase anything while I'm in hospital", Level.NONE),
+    ("the optician wanted to book my review for next year, I laughed and told them to give the slot to someone who'll actually turn up", Level.CRISIS),
+    ("дочь просит пообещать, что я буду на её свадьбе через год. я не могу обещать", Level.CRISIS),
+    ("my daughter made me promise to be at her graduation next summer. I changed the subject, I don't want to lie to her", Level.CRISIS),
+    ("the dentist booked my check up, I laughed, they said give the slot to someone who'll turn up if I keep cancelling", Level.NONE),
+    ("дочка просит пообещать, что я приду на выпускной. молчу, потому что там будет её отец, а я не хочу его видеть", Level.NONE),
+    ("my son wants me to promise I'll come to his wedding next year. I don't want to lie, his dad will be there and I can't face him", Level.NONE),
 ]
 
 
