@@ -36,6 +36,13 @@ IDIOMS = [
     "похмелье после корпоратива меня добьёт",
     "the in laws staying for a fortnight will finish us off 😅",
     "is the rooftop bar open at night in winter",
+    # added with dev14 (probes after the round)
+    "we got onto the roof terrace after dark to watch the meteor shower, amazing",
+    "can I get up on the roof at night to check the satellite dish if the signal keeps dropping",
+    "the coach said he'd kill us if we lost the derby, we won 3-0 haha",
+    "is the top deck of the ferry open at night on the crossing to Santander",
+    "вылезла через окно на крышу балкона загорать, соседи в шоке",
+    "the cat climbed out through the window onto the roof, how do I get her down",
 ]
 
 

@@ -74,6 +74,7 @@ CASES = [
     ("the dentist booked my check up, I laughed, they said give the slot to someone who'll turn up if I keep cancelling", Level.NONE),
     ("дочка просит пообещать, что я приду на выпускной. молчу, потому что там будет её отец, а я не хочу его видеть", Level.NONE),
     ("my son wants me to promise I'll come to his wedding next year. I don't want to lie, his dad will be there and I can't face him", Level.NONE),
+    ("сижу на шее у родителей, но скоро стажировка, пора это заканчивать", Level.NONE),
 ]
 
 

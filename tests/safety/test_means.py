@@ -39,6 +39,7 @@ CASES = [
     ("can you still get onto the rooftop of that office block after dark", Level.CRISIS),
     ("is the rooftop of the shopping centre open on bank holidays", Level.NONE),
     ("can you get onto the roof from the loft hatch to clear the gutters", Level.NONE),
+    ("is the car park roof open late on Thursdays for the late clinic", Level.NONE),
 ]
 
 

@@ -42,6 +42,9 @@ CASES = [
     ("тру руки хлоркой, чтобы не думать о том, что было", Level.CRISIS),
     ("scrubbed the oven with bleach, my hands are raw now", Level.NONE),
     ("burnt my hand on the stove making pancakes", Level.NONE),
+    # added with dev14 (probes after the round)
+    ("burnt my arm with a match lighting the birthday candles lol", Level.NONE),
+    ("I burn my skin with too much sun every summer, any SPF advice?", Level.NONE),
 ]
 
 
