@@ -29,7 +29,14 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .loading import Snippet
-from .text import broader_terms, content_lemmas, cue_terms, fuzzy_vocabulary, is_cyrillic
+from .text import (
+    broader_terms,
+    content_lemmas,
+    cue_terms,
+    fuzzy_vocabulary,
+    is_cyrillic,
+    is_english_word,
+)
 
 __all__ = ["Ranked", "RankingSettings", "SnippetIndex", "build_indexes", "load_settings"]
 
@@ -188,7 +195,11 @@ class SnippetIndex:
         that lemmatisation did not join ("безопасно" / "безопасный")."""
         if word in self._known or word.isdigit():
             return word
-        if len(word) >= self.settings.fuzzy_min_length:
+        # A real English word is not a misspelling of a nearby key term ("minister" is not
+        # "administer"); Russian forms are left to the stem match below.
+        if len(word) >= self.settings.fuzzy_min_length and not (
+            not is_cyrillic(word) and is_english_word(word)
+        ):
             match = process.extractOne(
                 word,
                 list(self._fuzzy_targets),

@@ -29,6 +29,7 @@ __all__ = [
     "cue_terms",
     "fuzzy_vocabulary",
     "is_cyrillic",
+    "is_english_word",
     "lemma",
     "terms",
     "tokens",
@@ -159,6 +160,18 @@ def _english_lemmas() -> dict[str, str]:
     for word in ("number", "matter"):
         table.pop(word, None)
     return table
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Every form the English lemma table knows, inflected or base."""
+    table = _english_lemmas()
+    return frozenset(table) | frozenset(table.values())
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` is a real English word (so not a misspelling to correct)."""
+    return word in _english_words()
 
 
 def _english_lemma(token: str) -> str:

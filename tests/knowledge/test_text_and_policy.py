@@ -466,3 +466,16 @@ def test_an_earlier_question_is_answered_when_the_last_one_is_not(
 
 def test_two_questions_outside_the_domain_still_get_no_answer(kb: KnowledgeBase) -> None:
     assert kb.answer("what is the weather tomorrow? and where is my parcel?") is None
+
+
+def test_a_real_english_word_is_not_corrected_into_a_key_term(kb: KnowledgeBase) -> None:
+    # "minister" was fuzzily read as "administer" (a spelling of "give"), so a wrong
+    # ketamine intent got "who is the prime minister" answered with a ketamine snippet.
+    question = "who is the prime minister"
+    assert kb.answer(question, intent="ask_ketamine", intent_confidence=0.9) is None
+
+
+def test_a_misspelt_drug_name_is_still_corrected(kb: KnowledgeBase) -> None:
+    answer = kb.answer("is ketamin addictive")
+    assert answer is not None
+    assert answer.snippet_ids[0].startswith("ketamine_")
