@@ -479,3 +479,11 @@ def test_a_misspelt_drug_name_is_still_corrected(kb: KnowledgeBase) -> None:
     answer = kb.answer("is ketamin addictive")
     assert answer is not None
     assert answer.snippet_ids[0].startswith("ketamine_")
+
+
+@pytest.mark.parametrize(
+    "question", ["какой сейчас курс евро", "what is the pound to euro exchange rate today"]
+)
+def test_exchange_rates_are_not_the_cost_of_a_treatment(kb: KnowledgeBase, question: str) -> None:
+    assert kb.answer(question) is None
+    assert kb.answer(question, out_of_scope=True) is None

@@ -84,6 +84,11 @@ ADVICE = [
     "Маме выписали азалептин, можно ей его бросить, раз она спит?",
     "где заказать мелаксен подешевле",
     "my wife wants to know if she should stop her clonazepam before we fly",
+    # stopping a relative's named medicine, cold turkey or not
+    "my dad is thinking of stopping his trazodone, he feels fine now",
+    "can you just quit zopiclone cold turkey",
+    "Мама хочет бросить азалептин, уже месяц спит нормально",
+    "муж решил резко слезть с феназепама",
     # moving a person onto another medicine
     "should we put my dad onto venlafaxine instead?",
     "would paroxetine suit her better than what she has now?",
@@ -95,6 +100,8 @@ NOT_ADVICE = [
     "can you get PTSD without a prescription lol",
     "should I start taking notes in therapy?",
     "Is lorazepam addictive?",
+    "what happens if people stop taking sertraline suddenly?",
+    "почему люди бросают антидепрессанты",
     "is propranolol used for ptsd?",
     "can they use clonidine for nightmares in ptsd trials?",
     "Вызывает ли миртазапин набор веса?",
