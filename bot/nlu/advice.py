@@ -57,17 +57,26 @@ def medicine_regex() -> str:
     data = yaml.safe_load(MEDICINES_FILE.read_text(encoding="utf-8"))
     english = "|".join(data["en"])
     russian = "|".join(data["ru"])
-    return rf"(?:\b(?:{english})\b|(?:{russian})\w*)"
+    return rf"\b(?:(?:{english})\b|(?:{russian})\w*)"
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _medicine_pattern() -> re.Pattern[str]:
+    return re.compile(medicine_regex(), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
+    """(rule id, pattern, whether it needs a medicine of medicines.yml in the text)."""
     data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
     compiled = []
     for lang, entries in data["patterns"].items():
         for entry in entries:
+            needs_medicine = "{medicine}" in entry["regex"]
             regex = entry["regex"].replace("{medicine}", medicine_regex())
-            compiled.append((f"{lang}:{entry['id']}", re.compile(regex, re.IGNORECASE)))
+            compiled.append(
+                (f"{lang}:{entry['id']}", re.compile(regex, re.IGNORECASE), needs_medicine)
+            )
     return tuple(compiled)
 
 
@@ -117,7 +126,15 @@ def speaks_for_oneself(text: str) -> bool:
 def advice_rule(text: str) -> str | None:
     """The id of the first pattern that matches ``text`` (e.g. ``en:amount_in_mg``), or None."""
     folded = text.lower().replace("ё", "е")
-    for rule_id, pattern in _patterns():
+    # The {medicine} patterns are the costly ones (an alternation of ~185 names tried
+    # around every word); one search for any name decides whether they can match at all.
+    has_medicine: bool | None = None
+    for rule_id, pattern, needs_medicine in _patterns():
+        if needs_medicine:
+            if has_medicine is None:
+                has_medicine = bool(_medicine_pattern().search(folded))
+            if not has_medicine:
+                continue
         if pattern.search(folded):
             return rule_id
     return None
