@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -51,6 +52,13 @@ MEDICINES_FILE = Path(__file__).with_name("medicines.yml")
 
 
 @lru_cache(maxsize=1)
+def _pattern_data() -> dict[str, Any]:
+    """advice_patterns.yml, read once for every table built from it."""
+    data: dict[str, Any] = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@lru_cache(maxsize=1)
 def medicine_regex() -> str:
     """One alternation of the medicines in medicines.yml (English names end at a word
     boundary, Russian stems take any ending); patterns use it as ``{medicine}``."""
@@ -68,7 +76,7 @@ def _medicine_pattern() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
     """(rule id, pattern, whether it needs a medicine of medicines.yml in the text)."""
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = _pattern_data()
     compiled = []
     for lang, entries in data["patterns"].items():
         for entry in entries:
@@ -85,7 +93,7 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 @lru_cache(maxsize=1)
 def _general_question_checks() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = _pattern_data()
     return (
         re.compile(data["personal_or_pointing"], re.IGNORECASE),
         re.compile(data["medicine_names"], re.IGNORECASE),
@@ -108,7 +116,7 @@ def asks_in_general(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _treatment_terms() -> tuple[re.Pattern[str], ...]:
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = _pattern_data()
     return tuple(re.compile(rx, re.IGNORECASE) for rx in data["treatment_terms"].values())
 
 

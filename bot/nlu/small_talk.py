@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,8 +29,15 @@ SETTINGS_FILE = Path(__file__).with_name("small_talk.yml")
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    """small_talk.yml, read once for both gates' tables."""
+    data: dict[str, Any] = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@lru_cache(maxsize=1)
 def _settings() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str]]:
-    data = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    data = _data()
     return (
         frozenset(data["small_talk_intents"]),
         re.compile(data["domain_terms"], re.IGNORECASE),
@@ -43,7 +51,7 @@ def small_talk_intents() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _booking() -> tuple[frozenset[str], re.Pattern[str]]:
-    data = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    data = _data()
     return frozenset(data["booking_intents"]), re.compile(data["booking_words"], re.IGNORECASE)
 
 
