@@ -476,7 +476,9 @@ def test_a_real_english_word_is_not_corrected_into_a_key_term(kb: KnowledgeBase)
 
 
 def test_a_misspelt_drug_name_is_still_corrected(kb: KnowledgeBase) -> None:
-    answer = kb.answer("is ketamin addictive")
+    # "ketamne" is no listed spelling (aliases.yml has "ketamin"), so only fuzzy
+    # correction can read it as ketamine.
+    answer = kb.answer("is ketamne addictive")
     assert answer is not None
     assert answer.snippet_ids[0].startswith("ketamine_")
 
