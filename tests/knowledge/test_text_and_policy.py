@@ -484,7 +484,9 @@ def test_a_misspelt_drug_name_is_still_corrected(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["какой сейчас курс евро", "what is the pound to euro exchange rate today"]
+    # Before the "currency" phrase the first was answered with the ketamine cost snippet
+    # (its dollars); the second never was and guards the phrase against over-reach.
+    "question", ["курс доллара сейчас какой", "what is the pound to euro exchange rate today"]
 )
 def test_exchange_rates_are_not_the_cost_of_a_treatment(kb: KnowledgeBase, question: str) -> None:
     assert kb.answer(question) is None
