@@ -450,10 +450,10 @@ def test_the_intent_prior_does_not_decide_whether_the_asking_sentence_is_clear(
 @pytest.mark.parametrize(
     ("question", "lang", "expected"),
     [
-        # Two questions: the last one is not explained, the earlier one is answered.
-        ("How long does ketamine take to work? And why do I feel like someone is always watching me?",
-         "en", "ketamine_speed"),
-        ("Что вообще такое EMDR? И почему я так устаю после работы?", "ru", "psychotherapy_emdr"),
+        # Two questions: neither the whole message nor the last question is explained
+        # (the code before the fallback gave no answer to either), the earlier one is.
+        ("Что такое ЭМДР? И как мне ответить соседу, который паркуется у моих ворот каждое утро?",
+         "ru", "psychotherapy_emdr"),
     ],
 )
 def test_an_earlier_question_is_answered_when_the_last_one_is_not(
