@@ -378,7 +378,8 @@ def test_a_plain_what_is_question_gets_the_definition(
 @pytest.mark.parametrize(
     ("question", "lang", "expected"),
     [
-        # one treatment without the other ("alone" cue; "tablet" is a medicine)
+        # one treatment without the other ("alone" cue; "tablet" is a medicine). The first two
+        # were answered right before the round too and guard it; the "deal with" case was not.
         ("are tablets on their own enough for ptsd", "en",
          {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
           "psychotherapy_why_memory_work", "choice_combining"}),
@@ -389,10 +390,12 @@ def test_a_plain_what_is_question_gets_the_definition(
         ("можно ли вылечить птср одними таблетками", "ru",
          {"psychotherapy_heart_of_treatment", "medication_support_for_therapy",
           "psychotherapy_why_memory_work", "choice_combining"}),
-        # a "dummy" is a placebo; "pharmacotherapy" is medication
+        # a "dummy" is a placebo (answered right before too: a guard); "pharmacotherapy" is
+        # medication (was not)
         ("was there a dummy group in the ketamine real world study", "en", {"ketamine_no_placebo"}),
         ("how many people were in the pharmacotherapy review", "en", {"medication_review_size"}),
-        # "is that a proper therapy?" points back at the treatment the story names
+        # "is that a proper therapy?" points back at the treatment the story names (the English
+        # case passed before too; the Russian one did not)
         ("My therapist suggested EMDR. Is that a proper therapy or a fad?", "en",
          {"psychotherapy_emdr"}),
         ("Врач советует КПТ. Это нормальная терапия при ПТСР или так себе?", "ru",
