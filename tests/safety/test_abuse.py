@@ -37,6 +37,13 @@ CASES = [
     ("боюсь за папу, он после операции совсем слабый", Level.NONE),
     ("страшно, что с сыном будет через десять лет на таких дозах", Level.NONE),
     ("боюсь отца, он опять пьёт", Level.CRISIS),
+    # added with dev15: a door barricaded against someone raging at it; a childhood told as
+    # such, with contact broken off long ago, is a treatment question (the first three
+    # were crisis before the round; the last is a guard)
+    ("he's home drunk and hammering on the bathroom door, i've jammed the laundry basket against it and the baby is with me", Level.EMERGENCY),
+    ("HE IS BACK AND SMASHING THE DOOR, desk pushed up against it, me and the kids in the back room", Level.EMERGENCY),
+    ("он пьяный ломится в спальню, я подперла дверь стулом, дети со мной", Level.EMERGENCY),
+    ("can EMDR help when your mum hit you while you were growing up? i moved out at 17 and we have not spoken since", Level.NONE),
 ]
 
 

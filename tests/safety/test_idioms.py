@@ -42,6 +42,10 @@ IDIOMS = [
     "the coach said he'd kill us if we lost the derby, we won 3-0 haha",
     "is the top deck of the ferry open at night on the crossing to Santander",
     "вылезла через окно на крышу балкона загорать, соседи в шоке",
+    # added with dev15 (guards: these already passed before the round)
+    "wrote christmas cards for everyone in the office, told them not to open them till the 25th",
+    "off on holiday tomorrow, the dog goes to my sister's, everything's squared away",
+    "nan says when you're my age you'll have a house. that's never happening with these rents",
     "the cat climbed out through the window onto the roof, how do I get her down",
 ]
 
@@ -54,3 +58,11 @@ def test_idiom_is_not_a_crisis(text: str) -> None:
 def test_mask_only_hides_what_it_covers() -> None:
     verdict = safety.screen("I'm dying to know if it gets better, because honestly I want to die")
     assert verdict.level == Level.CRISIS
+
+
+@pytest.mark.parametrize("text", ["сегодня два года, как умерла бабушка. весь день плачу",
+                                  "уже месяц как погиб друг, не могу спать"])
+def test_time_since_a_death_is_not_a_how_to(text: str) -> None:
+    # added with dev15: "год, как умер дед" counts time since a death; before the round it
+    # read as "how to die" about someone else (support)
+    assert safety.screen(text).level == Level.NONE

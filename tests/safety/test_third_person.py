@@ -24,6 +24,11 @@ CASES = [
     # characters in a set text, the literary present
     ("for GCSE: how come the lovers both die in the final act, is it fate?", Level.SUPPORT),
     ("почему они оба умирают в конце «Ромео и Джульетты»? мы проходим это в школе", Level.NONE),
+    # added with dev15: a relative's quoted entrusting and apology, then silence (guards:
+    # the screen already caught these wordings; the dev15 case it missed is in the round)
+    ("my sister texted 'take care of the cats for me' and 'sorry i was such a rubbish sister', now her phone goes to voicemail", Level.CRISIS),
+    ("брат прислал «береги маму» и «прости, что был плохим братом», и теперь не отвечает", Level.CRISIS),
+    ("my sister texted 'feed the cats tonight please', she's not answering now because she's on a night shift", Level.NONE),
     ("my son's done with his homework and in his room with the door shut as usual", Level.SUPPORT),
 ]
 
