@@ -171,11 +171,20 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         return []
     settings = _settings()
     # Markers only matter in sentences that hold evidence.
-    markers = settings.markers.find(doc, frozenset(h.sentence for h in evidence))
+    # ...and in the sentence after each: "since then" there dates the event before it.
+    with_evidence = frozenset(h.sentence for h in evidence)
+    markers = settings.markers.find(doc, with_evidence | frozenset(i + 1 for i in with_evidence))
     by_kind: dict[str, list[Hit]] = {}
     for marker in markers:
         by_kind.setdefault(marker.rule.id, []).append(marker)
     past_sentences = {m.sentence for m in by_kind.get("past", ())}
+    # "He followed me home and smashed my windscreen. Since then I can't work": a sentence
+    # that opens with "since then" looks back on the one before it as a past event.
+    looked_back_on = {
+        m.sentence - 1
+        for m in by_kind.get("past_since", ())
+        if m.sentence > 0 and m.first - doc.sentences[m.sentence].first <= 1
+    }
     recent_sentences = {m.sentence for m in by_kind.get("recent", ())}
     # "...asked if I'd thought about killing myself and I said yes": a reported question
     # the writer answers yes is a disclosure, not a hypothetical.
@@ -227,7 +236,12 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         if (
             level.at_least(Level.CRISIS)
             and rule.past_sensitive
-            and hit.sentence in past_sentences
+            and (
+                hit.sentence in past_sentences
+                # only a hit told in the past tense: "my ex keeps following me home. since
+                # then..." is still going on
+                or (hit.sentence in looked_back_on and _told_in_past_tense(doc, hit))
+            )
             and hit.sentence not in recent_sentences
         ):
             level = Level.SUPPORT
@@ -364,3 +378,19 @@ def _dedupe(reasons: list[Reason]) -> list[Reason]:
         out.append(reason)
     return out
 
+
+_EN_IRREGULAR_PAST = frozenset(
+    "was were had did got came took broke threw beat stole grabbed held kept left told said "
+    "found caught drove ran went struck stabbed shot".split()
+)
+
+
+def _told_in_past_tense(doc: Document, hit: Hit) -> bool:
+    """Whether a hit's words include a past-tense verb ("followed me home", "ударили")."""
+    for index in range(hit.first, hit.last + 1):
+        word = doc.pieces[index][0]
+        if (len(word) > 3 and word.endswith("ed")) or word in _EN_IRREGULAR_PAST:
+            return True
+        if len(word) > 3 and word.endswith(("л", "ла", "ли", "ло", "лся", "лась", "лись")):
+            return True
+    return False

@@ -212,3 +212,21 @@ DEV13_PROBES = [
 @pytest.mark.parametrize("text", DEV13_PROBES)
 def test_dev13_benign_probes_stay_below_crisis(text: str) -> None:
     assert not safety.screen(text).level.at_least(Level.CRISIS)
+
+
+# added with blind9 (an answer question read as abuse under way): a sentence opening with
+# "since then" dates the sentence before it, when that sentence is told in the past tense.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a man followed me home from the station and shoved me into a wall. since then i jump at every noise, is that ptsd?", Level.SUPPORT),
+        ("на меня напали у гаражей и отобрали телефон. с тех пор боюсь выходить вечером, это птср?", Level.NONE),
+        # still going on, or recent: the crisis stays
+        ("he followed me home again last night and smashed my car window. since then i haven't slept", Level.CRISIS),
+        ("my ex keeps following me home. since then I've been scared all the time", Level.CRISIS),
+        ("i want to die. since then nothing", Level.CRISIS),
+        ("he hits me every night. since then I can't think", Level.CRISIS),
+    ],
+)
+def test_since_then_dates_the_sentence_before(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
