@@ -379,10 +379,11 @@ def _dedupe(reasons: list[Reason]) -> list[Reason]:
     return out
 
 
-_EN_IRREGULAR_PAST = frozenset(
-    "was were had did got came took broke threw beat stole grabbed held kept left told said "
-    "found caught drove ran went struck stabbed shot".split()
-)
+# "beat" and "hit" are left out: they are present tense too ("they beat me every day").
+_EN_IRREGULAR_PAST = frozenset({
+    "was", "were", "had", "did", "got", "came", "took", "broke", "threw", "stole", "held",
+    "kept", "left", "told", "said", "found", "caught", "drove", "ran", "went", "struck",
+})
 
 
 def _told_in_past_tense(doc: Document, hit: Hit) -> bool:
