@@ -94,6 +94,11 @@ ADVICE = [
     "would paroxetine suit her better than what she has now?",
     "может папу перевести на венлафаксин?",
     "переведите меня на другой антидепрессант",
+    # added with blind10 (both missed by the patterns before; not that set's wording)
+    "where could I find some zopiclone, the GP won't give me any",
+    "where do I get lorazepam for my nerves",
+    "Маме назначили анафранил полгода назад, ей лучше. Может она уже перестать его пить?",
+    "Муж пьёт ремерон, сон наладился. Может он бросить его прямо сейчас?",
 ]
 
 NOT_ADVICE = [
@@ -154,6 +159,9 @@ NOT_ADVICE = [
     "i took my husband to his ketamine session, how long do they last?",
     "can my doctor add something to my antidepressant if it stops working?",
     "в исследованиях к антидепрессантам добавляли нейролептики?",
+    # added with blind10: where to get a treatment or information, not a medicine
+    "where can I find studies on lorazepam and ptsd",
+    "анафранил — это антидепрессант? может он помочь при птср?",
 ]
 
 
