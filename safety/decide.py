@@ -36,6 +36,7 @@ from functools import cache
 from safety._data import load_yaml
 from safety.analysis import Document
 from safety.detectors.base import BACKSTOP_SIGNALS, FRAMING_NOTES, Hit, RuleSet, parse_rules
+from safety.lexicon import russian_past_verb
 from safety.verdict import Level, Reason
 
 __all__ = ["Decision", "decide", "decide_version"]
@@ -68,6 +69,7 @@ class _Settings:
     window_cyrillic: int
     marker_reach: int
     run_on_words: int
+    irregular_past: frozenset[str]
     markers: RuleSet
 
 
@@ -84,6 +86,7 @@ def _settings() -> _Settings:
         window_cyrillic=int(data["negation_window_cyrillic"]),
         marker_reach=int(data.get("hypothetical_reach", 10_000)),
         run_on_words=int(data.get("run_on_words", 10_000)),
+        irregular_past=frozenset(str(w) for w in data.get("irregular_past", ())),
         markers=RuleSet(("decide", rule) for rule in parse_rules(data, "safety/decide.yaml")),
     )
 
@@ -240,7 +243,7 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
                 hit.sentence in past_sentences
                 # only a hit told in the past tense: "my ex keeps following me home. since
                 # then..." is still going on
-                or (hit.sentence in looked_back_on and _told_in_past_tense(doc, hit))
+                or (hit.sentence in looked_back_on and _told_in_past_tense(doc, hit, settings))
             )
             and hit.sentence not in recent_sentences
         ):
@@ -379,19 +382,16 @@ def _dedupe(reasons: list[Reason]) -> list[Reason]:
     return out
 
 
-# "beat" and "hit" are left out: they are present tense too ("they beat me every day").
-_EN_IRREGULAR_PAST = frozenset({
-    "was", "were", "had", "did", "got", "came", "took", "broke", "threw", "stole", "held",
-    "kept", "left", "told", "said", "found", "caught", "drove", "ran", "went", "struck",
-})
-
-
-def _told_in_past_tense(doc: Document, hit: Hit) -> bool:
-    """Whether a hit's words include a past-tense verb ("followed me home", "ударили")."""
+def _told_in_past_tense(doc: Document, hit: Hit, settings: _Settings) -> bool:
+    """Whether a hit's words include a past-tense verb ("followed me home", "ударили"):
+    English by the regular ending or decide.yaml's ``irregular_past``, Russian by pymorphy2."""
     for index in range(hit.first, hit.last + 1):
         word = doc.pieces[index][0]
-        if (len(word) > 3 and word.endswith("ed")) or word in _EN_IRREGULAR_PAST:
-            return True
-        if len(word) > 3 and word.endswith(("л", "ла", "ли", "ло", "лся", "лась", "лись")):
+        if _CYRILLIC.match(word):
+            if russian_past_verb(word):
+                return True
+        elif word in settings.irregular_past or (
+            len(word) > 3 and word.endswith("ed") and not word.endswith("eed")
+        ):
             return True
     return False

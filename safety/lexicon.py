@@ -35,6 +35,7 @@ __all__ = [
     "analyse_russian_word",
     "analyse_translit_word",
     "english_phrases",
+    "russian_past_verb",
     "russian_phrases",
     "english_vocabulary",
     "russian_vocabulary",
@@ -274,6 +275,14 @@ def _morph() -> Any:
 @lru_cache(maxsize=65536)
 def _russian_known(word: str) -> bool:
     return bool(_morph().word_is_known(word))
+
+
+@lru_cache(maxsize=4096)
+def russian_past_verb(word: str) -> bool:
+    """Whether pymorphy2's likeliest reading of ``word`` is a past-tense verb ("ударили",
+    "напал"); "боли" or "угли" are not, whatever their ending."""
+    parses = _morph().parse(word)
+    return bool(parses) and "VERB" in parses[0].tag and "past" in parses[0].tag
 
 
 def _words_in_detector_yaml() -> set[str]:

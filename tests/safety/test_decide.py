@@ -226,6 +226,9 @@ def test_dev13_benign_probes_stay_below_crisis(text: str) -> None:
         ("my ex keeps following me home. since then I've been scared all the time", Level.CRISIS),
         ("i want to die. since then nothing", Level.CRISIS),
         ("he hits me every night. since then I can't think", Level.CRISIS),
+        # Russian past tense comes from pymorphy2, not from word endings
+        ("он избил меня на улице. с тех пор не сплю, это птср?", Level.SUPPORT),
+        ("он бьёт меня каждый вечер. с тех пор не сплю", Level.CRISIS),
     ],
 )
 def test_since_then_dates_the_sentence_before(text: str, expected: Level) -> None:
