@@ -41,6 +41,7 @@ SETS = {
     "dev14": ("d14", 100, "README12.md"),
     "dev15": ("d15", 100, "README13.md"),
     "dev16": ("d16", 100, "README14.md"),
+    "dev17": ("d17", 100, "README15.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
