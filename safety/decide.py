@@ -188,7 +188,12 @@ def _judge(doc: Document, hits: list[Hit]) -> list[tuple[Hit, Level, list[str]]]
         for m in by_kind.get("past_since", ())
         if m.sentence > 0 and m.first - doc.sentences[m.sentence].first <= 1
     }
-    recent_sentences = {m.sentence for m in by_kind.get("recent", ())}
+    # "подруга недавно рассказала, что в школе пыталась...": "recently" dates the telling,
+    # not the event told, so it does not make the event recent.
+    tellings = by_kind.get("recent_telling", ())
+    recent_sentences = {
+        m.sentence for m in by_kind.get("recent", ()) if not any(_contains(t, m) for t in tellings)
+    }
     # "...asked if I'd thought about killing myself and I said yes": a reported question
     # the writer answers yes is a disclosure, not a hypothetical.
     affirmed = {m.sentence for m in by_kind.get("affirmed", ())}

@@ -6,7 +6,10 @@ Steps (each one here because people type crisis words in these ways):
    zero-width and format characters, fold curly quotes and dashes;
 2. mixed-script words: Cyrillic look-alikes inside a Latin word (and the reverse)
    are rewritten into the word's majority script;
-3. leetspeak inside words ("k1ll", "$uicide").
+3. leetspeak inside words ("k1ll", "$uicide");
+4. Russian typed with the English keyboard layout ("[jxe evthtnm" is "хочу умереть"):
+   a Latin word that is not English and reads as a Russian word on the ЙЦУКЕН keys is
+   rewritten, when at least two words of the message do so. Same length, so no offsets.
 
 Word-level repairs (spaced-out letters, repeated letters, slang, misspellings) happen
 in :mod:`safety.analysis`, on tokens, where a dictionary is at hand.
@@ -35,6 +38,8 @@ _WORD = re.compile(r"[^\W_]+")
 _MIXED_WORD = re.compile(
     r"[^\W_]*(?:[a-z][^\W_]*[\u0400-\u04ff]|[\u0400-\u04ff][^\W_]*[a-z])[^\W_]*"
 )
+# A run of keys that can type Russian letters in the English layout, between spaces.
+_LAYOUT_CHUNK = re.compile(r"(?<!\S)[a-z\[\];',.`]{2,}(?!\S)")
 _LEET_CANDIDATE = re.compile(r"[0-9@$!|+]")
 # Starts only at the start of a run (the lookbehind), so a long text is scanned once.
 _LEET_RUN = re.compile(r"(?<![\w@$!|+])[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
@@ -69,6 +74,9 @@ class _Tables:
     leet_latin: dict[str, str]
     leet_cyrillic: dict[str, str]
     number_unit: re.Pattern[str]
+    keyboard_layout: dict[int, str]
+    keyboard_layout_min_words: int
+    keyboard_layout_max_chars: int
 
 
 @cache
@@ -84,6 +92,9 @@ def _tables() -> _Tables:
         leet_latin=dict(data["leet_latin"]),
         leet_cyrillic=dict(data["leet_cyrillic"]),
         number_unit=re.compile(rf"\d+(?:[.,]\d+)?(?:{units})?"),
+        keyboard_layout=str.maketrans(dict(data["keyboard_layout"])),
+        keyboard_layout_min_words=int(data["keyboard_layout_min_words"]),
+        keyboard_layout_max_chars=int(data["keyboard_layout_max_chars"]),
     )
 
 
@@ -273,6 +284,42 @@ def _deleet(text: str) -> str:
     return _LEET_RUN.sub(fix, text)
 
 
+def _layout_word(chunk: str, tables: _Tables) -> str | None:
+    """The Russian word a Latin chunk types on the ЙЦУКЕН keys, or None.
+
+    A trailing "," or "." may be real punctuation ("evthtnm," is "умереть,"), so the
+    chunk is tried whole and then without it.
+    """
+    from safety.lexicon import english_vocabulary, russian_vocabulary
+
+    core = chunk.strip(",.;'")
+    if core.isalpha() and core in english_vocabulary():
+        return None
+    russian = russian_vocabulary()
+    for candidate in (chunk, chunk.rstrip(",.")):
+        converted = candidate.translate(tables.keyboard_layout)
+        if len(converted) >= 2 and converted in russian:
+            return converted + chunk[len(candidate):]
+    return None
+
+
+def _fix_layout(text: str) -> str:
+    if len(text) > _tables().keyboard_layout_max_chars or not _LATIN_LETTER.search(text):
+        return text
+    tables = _tables()
+    found = [
+        (match.start(), match.end(), word)
+        for match in _LAYOUT_CHUNK.finditer(text)
+        if (word := _layout_word(match.group(), tables)) is not None
+    ]
+    if len(found) < tables.keyboard_layout_min_words:
+        return text
+    chars = list(text)
+    for start, end, word in found:
+        chars[start:end] = word
+    return "".join(chars)
+
+
 def fold_text(text: str) -> str:
     """Step 1 only (case, accents, look-alike letters such as "ё"): for pattern words."""
     return _fold(text)[0]
@@ -282,4 +329,4 @@ def normalise(text: str) -> Normalised:
     folded, offsets = _fold(text)
     unmixed = _unmix_scripts(folded)
     deleeted = _deleet(unmixed)
-    return Normalised(text=deleeted, offsets=offsets)
+    return Normalised(text=_fix_layout(deleeted), offsets=offsets)

@@ -120,3 +120,25 @@ def test_censored_swear_words_are_not_read_as_pieces() -> None:
     # "sh*t" is not "sh" (self-harm slang); asterisks only stand for words that matter
     assert safety.screen("the sh*t hit the fan at work today").level == Level.NONE
     assert safety.screen("f*cking printer jammed again, my b*ss is fuming").level == Level.NONE
+
+
+# added with dev16: Russian typed with the English keyboard layout still on
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[jxe evthtnm ой, раскладка не та", "хочу умереть ой, раскладка не та"),
+        ("yt [jxe ;bnm", "не хочу жить"),
+        # English words and single stray abbreviations are left alone
+        ("I want to die", "i want to die"),
+        ("lf ok thx", "lf ok thx"),
+        ("lol the ytd figures are up, rfr?", "lol the ytd figures are up, rfr?"),
+    ],
+)
+def test_wrong_keyboard_layout_is_read_as_russian(text: str, expected: str) -> None:
+    normalised = normalise(text)
+    assert normalised.text == expected
+    assert len(normalised.text) == len(text)  # same length: spans map back unchanged
+
+
+def test_wrong_keyboard_layout_reaches_the_screen() -> None:
+    assert safety.screen("[jxe evthtnm").level == Level.CRISIS
