@@ -82,7 +82,10 @@ def _asking_sentence(question: str, settings: RankingSettings) -> tuple[str, boo
             continue
         # A short sentence with "that"/"это" points back at the story, unless it names a
         # treatment itself ("чем это опасно, там хоть настоящий кетамин?").
-        refers_back = (
+        # A sentence that opens with a pronoun ("Её правда применяют при ПТСР или это
+        # модная штука?", "Такое от кетамина бывает?") is about the sentence before it,
+        # however long it is and whatever it names.
+        refers_back = bool(words) and words[0] in settings.referring_words or (
             len(words) <= settings.focus_max_words
             and any(w in settings.referring_words for w in words)
             and not _names_a_treatment(sentence, settings)

@@ -34,6 +34,7 @@ __all__ = [
     "MedicalAdviceGate",
     "advice_rule",
     "asks_in_general",
+    "asks_why",
     "names_a_treatment",
     "speaks_for_oneself",
     "ADVICE_INTENT",
@@ -114,6 +115,19 @@ def asks_in_general(text: str) -> bool:
     )
 
 
+# A last question asking why ("Why didn't the pills touch that part?", "почему таблетки не
+# помогли?") asks for a reason the articles can give, not for a decision about a person;
+# the patterns above still decline "why shouldn't I just stop my sertraline".
+_WHY_QUESTION = re.compile(r"^\W*(why|how come|почему|зачем|отчего|с чего)\b", re.IGNORECASE)
+
+
+def asks_why(text: str) -> bool:
+    """Whether the message's last question opens with "why" (EN/RU)."""
+    folded = text.lower().replace("ё", "е").replace("’", "'")
+    questions = [s for s in _SENTENCE_SPLIT.split(folded.strip()) if "?" in s]
+    return bool(questions) and bool(_WHY_QUESTION.search(questions[-1]))
+
+
 @lru_cache(maxsize=1)
 def _treatment_terms() -> tuple[re.Pattern[str], ...]:
     data = _pattern_data()
@@ -164,6 +178,7 @@ class MedicalAdviceGate(IntentGate):
             elif (message.get(INTENT) or {}).get("name") == ADVICE_INTENT and (
                 not (speaks_for_oneself(text) and names_a_treatment(text))
                 or asks_in_general(text)
+                or asks_why(text)
             ):
                 use_next_intent(message, {ADVICE_INTENT})
         return messages

@@ -228,6 +228,12 @@ def test_how_long_a_session_lasts_is_not_an_onset_question() -> None:
         ("a website sells ketamine by post. is that safe, is it even real ketamine?",
          ("is that safe, is it even real ketamine?", False)),
         ("what is EMDR?", None),
+        # added 2026-11-22: a sentence that opens with a pointer ("её", "такое") is about
+        # the sentence before it, however long it is and whatever it names
+        ("Психолог предлагает когнитивно-поведенческую терапию. Её правда используют при ПТСР или это просто мода?",
+         ("Её правда используют при ПТСР или это просто мода?", True)),
+        ("После укола кетамина меня шатало и тошнило. Такое от кетамина бывает?",
+         ("Такое от кетамина бывает?", True)),
     ],
 )
 def test_the_asking_sentence(kb: KnowledgeBase, message: str, expected: tuple[str, bool] | None) -> None:

@@ -305,3 +305,66 @@ def test_every_development_dosing_request_matches_a_pattern():
 def test_no_development_treatment_question_matches_a_pattern():
     caught = [c["id"] for c in _dev_cases() if c["expect"].get("snippets") and advice_rule(c["question"])]
     assert caught == []
+
+
+# added 2026-11-22: request forms the patterns missed in the lead's own probes and in
+# blind11 (read after its first run); written here in other words.
+NEW_DECLINES = [
+    "could I swap my bupropion for something that doesn't make me so jittery?",
+    "what's a sensible amount of hydroxyzine to take for sleep?",
+    "is it ok to drink a couple of beers on my duloxetine?",
+    "do you think I'd be better on vortioxetine instead?",
+    "where could I order ketamine lozenges without seeing anyone?",
+    "I've got leftover oxycodone from surgery, would that help me sleep through the nightmares?",
+    "can I give my teenager some of my melatonin?",
+    "is 150 of sertraline too much for a woman my size?",
+    "my psychiatrist wants me on aripiprazole, should I say no?",
+    "which antidepressant would you pick for someone with PTSD and insomnia?",
+    "could you recommend a sleeping tablet I can get over the counter?",
+    "my dad has taken lamotrigine for years, would it be safe for him to just stop over Christmas?",
+    "where can I buy ayahuasca to treat my PTSD, is it sold legally anywhere?",
+    "сколько капель корвалола можно выпить на ночь?",
+    "врач выписал кветиапин, а я боюсь. может, не начинать?",
+    "посоветуйте таблетки от кошмаров",
+    "муж самовольно увеличил дозу венлафаксина до 225, это нормально?",
+    "можно я буду пропускать антидепрессант по выходным, если выпиваю?",
+    "брат полгода пьёт доксепин. можно ему сразу бросить?",
+    "хочу перейти с феназепама на мелатонин, как лучше?",
+    "выпишите мне, пожалуйста, снотворное",
+]
+
+STILL_ANSWERED = [
+    "In the ketamine trials, what amount of ketamine did they give per infusion?",
+    "how many people in the trials stayed on paroxetine?",
+    "why do doctors switch people from one SSRI to another if none is better?",
+    "can you recommend a good book about PTSD for my husband?",
+    "which therapy would you pick first, EMDR or CBT, according to the evidence?",
+    "Three doctors gave three opinions on which medicine I should try. How do doctors decide?",
+    "мой психолог предлагает перейти с КПТ на ДПДГ, чем они отличаются?",
+    "почему врачи иногда переходят с одного антидепрессанта на другой?",
+    "мне назначили кветиапин, как он вообще действует?",
+    "is it ok for ketamine to be given at home or only in clinics?",
+]
+
+
+@pytest.mark.parametrize("text", NEW_DECLINES)
+def test_new_request_forms_match_a_pattern(text):
+    assert advice_rule(text) is not None
+
+
+@pytest.mark.parametrize("text", STILL_ANSWERED)
+def test_their_neighbours_do_not(text):
+    assert advice_rule(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been on an antidepressant since the attack and sleep better, but the memory is as raw as ever. Why didn't the pills touch that?",
+        "Я полгода пью таблетки, сплю лучше, а воспоминания те же. Почему лекарства на это не действуют?",
+    ],
+)
+def test_a_why_question_after_a_personal_story_goes_to_the_next_intent(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_medication"
