@@ -101,6 +101,14 @@ def _general_question_checks() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+# "can you get PTSD just from driving the tram?": the generic "you" of a question about
+# who gets the condition, not a person asking for advice.
+_GENERIC_YOU = re.compile(
+    r"\b(can|could|do|does|would|will|is it possible to)\s+(you|u|one|people|someone|anyone|a person)\s+"
+    r"(really\s+|actually\s+|even\s+)?(get|develop|have|catch|end up with)\s+(ptsd|птср|trauma)\b"
+)
+
+
 def asks_in_general(text: str) -> bool:
     """Whether the message's last question names no person, points at nothing and has
     no figure, and the message names no medicine by name (see ``personal_or_pointing``
@@ -108,6 +116,8 @@ def asks_in_general(text: str) -> bool:
     personal_or_pointing, medicine_names = _general_question_checks()
     folded = text.lower().replace("ё", "е").replace("’", "'")
     questions = [s for s in _SENTENCE_SPLIT.split(folded.strip()) if "?" in s]
+    if questions and _GENERIC_YOU.search(questions[-1]) and not medicine_names.search(folded):
+        return True
     return (
         bool(questions)
         and not personal_or_pointing.search(questions[-1])

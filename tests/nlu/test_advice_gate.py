@@ -331,6 +331,10 @@ NEW_DECLINES = [
     "брат полгода пьёт доксепин. можно ему сразу бросить?",
     "хочу перейти с феназепама на мелатонин, как лучше?",
     "выпишите мне, пожалуйста, снотворное",
+    # added with answers_dev6 (read after its first run)
+    "thinking of switching from my Zoloft to Wellbutrin, which is better?",
+    "сестра пьёт сонапакс, а ещё ей выписали финлепсин. нормально ей их вместе?",
+    "подскажите, где можно без рецепта купить мелатонин посильнее",
 ]
 
 STILL_ANSWERED = [
@@ -344,6 +348,9 @@ STILL_ANSWERED = [
     "почему врачи иногда переходят с одного антидепрессанта на другой?",
     "мне назначили кветиапин, как он вообще действует?",
     "is it ok for ketamine to be given at home or only in clinics?",
+    # a third party's offer: the question is about the product's risks, not a request
+    "my neighbour says he can get me ketamine from a website, what are the risks of that stuff?",
+    "I'm thinking of switching from my therapist to one who does EMDR, what's the difference?",
 ]
 
 
@@ -368,3 +375,16 @@ def test_a_why_question_after_a_personal_story_goes_to_the_next_intent(text):
     message = _classified(text, [("ask_medical_advice", 0.9), ("ask_medication", 0.08)])
     (out,) = MedicalAdviceGate().process([message])
     assert out.get(INTENT)["name"] == "ask_medication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wasn't hurt at all, so can you get PTSD just from seeing a crash?",
+        "My brother saw it all from the bridge. Can someone get PTSD without being injured?",
+    ],
+)
+def test_can_you_get_ptsd_is_asked_in_general(text):
+    message = _classified(text, [("ask_medical_advice", 0.9), ("ask_ptsd", 0.08)])
+    (out,) = MedicalAdviceGate().process([message])
+    assert out.get(INTENT)["name"] == "ask_ptsd"
