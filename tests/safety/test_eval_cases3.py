@@ -42,6 +42,7 @@ SETS = {
     "dev15": ("d15", 100, "README13.md"),
     "dev16": ("d16", 100, "README14.md"),
     "dev17": ("d17", 100, "README15.md"),
+    "dev18": ("d18", 100, "README16.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
