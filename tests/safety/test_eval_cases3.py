@@ -43,6 +43,7 @@ SETS = {
     "dev16": ("d16", 100, "README14.md"),
     "dev17": ("d17", 100, "README15.md"),
     "dev18": ("d18", 100, "README16.md"),
+    "dev19": ("d19", 100, "README17.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
