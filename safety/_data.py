@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_yaml", "parse_yaml", "PACKAGE_DIR"]
+__all__ = ["load_yaml", "parse_yaml", "strict_loader", "PACKAGE_DIR"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -30,14 +30,15 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
     """
     import yaml
 
-    data = yaml.load(text, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
+    data = yaml.load(text, Loader=strict_loader())  # noqa: S506 - a SafeLoader subclass
     if not isinstance(data, dict):
         raise ValueError(f"{name}: expected a mapping at the top level")
     return data
 
 
 @cache
-def _strict_loader() -> type:
+def strict_loader() -> type:
+    """A safe YAML loader that raises ValueError on a key given twice in one mapping."""
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

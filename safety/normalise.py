@@ -304,9 +304,9 @@ def _layout_word(chunk: str, tables: _Tables) -> str | None:
 
 
 def _fix_layout(text: str) -> str:
-    if len(text) > _tables().keyboard_layout_max_chars or not _LATIN_LETTER.search(text):
-        return text
     tables = _tables()
+    if len(text) > tables.keyboard_layout_max_chars or not _LATIN_LETTER.search(text):
+        return text
     found = [
         (match.start(), match.end(), word)
         for match in _LAYOUT_CHUNK.finditer(text)

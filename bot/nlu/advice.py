@@ -114,15 +114,11 @@ def asks_in_general(text: str) -> bool:
     no figure, and the message names no medicine by name (see ``personal_or_pointing``
     and ``medicine_names`` in advice_patterns.yml)."""
     personal_or_pointing, medicine_names = _general_question_checks()
-    folded = text.lower().replace("ё", "е").replace("’", "'")
-    questions = [s for s in _SENTENCE_SPLIT.split(folded.strip()) if "?" in s]
-    if questions and _GENERIC_YOU.search(questions[-1]) and not medicine_names.search(folded):
-        return True
-    return (
-        bool(questions)
-        and not personal_or_pointing.search(questions[-1])
-        and not medicine_names.search(folded)
-    )
+    folded = _fold(text)
+    last = _last_question(folded)
+    if last is None or medicine_names.search(folded):
+        return False
+    return bool(_GENERIC_YOU.search(last)) or not personal_or_pointing.search(last)
 
 
 # A last question asking why ("Why didn't the pills touch that part?", "почему таблетки не
@@ -133,9 +129,18 @@ _WHY_QUESTION = re.compile(r"^\W*(why|how come|почему|зачем|отче�
 
 def asks_why(text: str) -> bool:
     """Whether the message's last question opens with "why" (EN/RU)."""
-    folded = text.lower().replace("ё", "е").replace("’", "'")
+    last = _last_question(_fold(text))
+    return last is not None and bool(_WHY_QUESTION.search(last))
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е").replace("’", "'")
+
+
+def _last_question(folded: str) -> str | None:
+    """The last sentence with a question mark, or None."""
     questions = [s for s in _SENTENCE_SPLIT.split(folded.strip()) if "?" in s]
-    return bool(questions) and bool(_WHY_QUESTION.search(questions[-1]))
+    return questions[-1] if questions else None
 
 
 @lru_cache(maxsize=1)
