@@ -33,6 +33,7 @@ from safety.lexicon import (
     unstar,
 )
 from safety.normalise import Normalised, normalise
+from safety.regex_cache import compile_rule
 
 __all__ = ["Token", "Sentence", "Document", "analyse", "BOUNDARY"]
 
@@ -208,7 +209,7 @@ def _phrase_regex(cyrillic: bool) -> tuple[re.Pattern[str] | None, dict[str, tup
     alternatives.sort(key=len, reverse=True)
     # No lookbehind: a pattern that starts with the alternation lets the regex engine
     # skip ahead by first letter; the word-start check is done on each match instead.
-    regex = re.compile(r"(?:" + "|".join(alternatives) + r")(?![^\W_])")
+    regex = compile_rule(r"(?:" + "|".join(alternatives) + r")(?![^\W_])")
     return regex, targets
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from safety.normalise import fold_text
+from safety.regex_cache import compile_rule
 
 __all__ = ["PatternError", "CompiledPattern", "compile_pattern", "expand_macros"]
 
@@ -69,7 +70,7 @@ class CompiledPattern:
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        return re.compile(self.regex_text)
+        return compile_rule(self.regex_text)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from functools import cache
 
+from safety import regex_cache
 from safety._data import PACKAGE_DIR
 from safety.analysis import Document, analyse
 from safety.decide import decide
@@ -156,7 +157,8 @@ def _screen(text: str, locale: str | None, history: list[str], default_region: s
 
 
 def warm_up() -> None:
-    """Load every table now (about half a second) instead of on the first messages."""
+    """Load every table and compile every rule now instead of on the first messages
+    (about 9 s on this 2-core machine from nothing, about 4 s with the regex cache)."""
     for detector in all_detectors():
         detector.detect(analyse("warm up"))
         if isinstance(detector, PatternDetector):
@@ -169,3 +171,5 @@ def warm_up() -> None:
     screen("I want to die", locale="en-GB")
     screen("хочу умереть", locale="ru")
     screen("ne hochu zhit", history=["warm up"])
+    # Every rule regex is compiled by now: keep them for the next process (safety/regex_cache.py).
+    regex_cache.save()
