@@ -44,6 +44,7 @@ SETS = {
     "dev17": ("d17", 100, "README15.md"),
     "dev18": ("d18", 100, "README16.md"),
     "dev19": ("d19", 100, "README17.md"),
+    "dev20": ("d20", 100, "README18.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
@@ -75,7 +76,7 @@ CATEGORIES: dict[str, tuple[str, set[str]]] = {
     "treatment_question": ("treatment", {"none"}),
     "distress_noncrisis": ("distress", {"none"}),
 }
-ID_RE = re.compile(r"^(?P<prefix>d(?:[3-9]|1[0-9]))-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
+ID_RE = re.compile(r"^(?P<prefix>d(?:[3-9]|[12][0-9]))-(?P<lang>en|ru)-(?P<short>[a-z]+)-(?P<num>\d{3})$")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
