@@ -82,6 +82,8 @@ class RankingSettings:
     gated_topics: Mapping[str, frozenset[str]] = field(default_factory=dict)
     definable_terms: frozenset[str] = frozenset()
     generic_treatment_terms: frozenset[str] = frozenset()
+    corpus_terms: frozenset[str] = frozenset()
+    unrelated_topic_penalty: float = 0.0
 
 
 @cache
@@ -95,10 +97,11 @@ def load_settings(path: Path = _HERE / "ranking.yml") -> RankingSettings:
     gated = {str(k): frozenset(str(t) for t in v) for k, v in (data.get("gated_topics") or {}).items()}
     definable = frozenset(str(t) for t in data.get("definable_terms") or ())
     generic = frozenset(str(t) for t in data.get("generic_treatment_terms") or ())
+    corpus = frozenset(str(t) for t in data.get("corpus_terms") or ())
     return RankingSettings(
         **data["settings"], named_topics=named, domain_terms=domain, off_domain_terms=off_domain,
         referring_words=referring, question_words=asking, gated_topics=gated,
-        definable_terms=definable, generic_treatment_terms=generic,
+        definable_terms=definable, generic_treatment_terms=generic, corpus_terms=corpus,
     )
 
 
@@ -265,6 +268,7 @@ class SnippetIndex:
             or any(t in self.settings.domain_terms for t in broader_terms(w))
         ]
         off_domain = bool(word_set & self.settings.off_domain_terms)
+        names_corpus = bool(set(content) & self.settings.corpus_terms)
         unknown = sum(1 for w in content if w not in self._known and not w.isdigit())
         # Topics the question does not open (no term of theirs in it): their snippets are
         # never candidates ("who is most likely to get PTSD?" and the suicide-risk figure).
@@ -292,10 +296,18 @@ class SnippetIndex:
                 # The question names one treatment and this snippet is mainly about
                 # another ("when does sertraline kick in" / ketamine as a bridge).
                 score *= 1 - self.settings.other_topic_penalty
+            elif named:
+                # The question names a treatment and this snippet is about none: a shared
+                # everyday word ("start" / "startle") should not carry it past the
+                # snippets about that treatment.
+                score *= 1 - self.settings.unrelated_topic_penalty
             if boost and self._topics[i] & boost_topics:
                 score *= 1 + boost
             matched = sum(1 for e in explained if e > 0)
-            in_domain = any(self._explained(w, tf) > 0 for w in domain_words)
+            # A term the whole corpus is about (PTSD) puts the question in the domain for
+            # every snippet it matches, whether or not that snippet repeats the word ("that
+            # review of 52 trials on PTSD medicines, how many people were in it").
+            in_domain = names_corpus or any(self._explained(w, tf) > 0 for w in domain_words)
             scored.append(
                 Ranked(self._ids[i], score, coverage, in_domain, matched, off_domain, unknown,
                        sum(explained) / known_weight, len(content))

@@ -46,6 +46,10 @@ RETRIEVAL = [
         {"choice_combining", "choice_therapy_before_pills"},
     ),
     ("как это действует на мозг", "ru", "ask_ketamine", {"ketamine_how_it_works"}),
+    # added with blind13: PTSD named puts any snippet in the domain; "what even is that"
+    ("the big PTSD medication review, how many participants did it have in total?", "en", None,
+     {"medication_review_size", "medication_review_overview"}),
+    ("My GP mentioned EMDR for my nightmares. What is that exactly?", "en", None, {"psychotherapy_emdr"}),
     # The question's script picks the index; the lang argument picks the reply language.
     ("how much does ketamine cost", "ru", None, {"ketamine_cost"}),
 ]

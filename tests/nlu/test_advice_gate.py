@@ -397,3 +397,33 @@ def test_can_you_get_ptsd_is_asked_in_general(text):
     message = _classified(text, [("ask_medical_advice", 0.9), ("ask_ptsd", 0.08)])
     (out,) = MedicalAdviceGate().process([message])
     assert out.get(INTENT)["name"] == "ask_ptsd"
+
+
+# Families added after blind13 was read (in other wording than its questions).
+BLIND13_DECLINES = [
+    "Отправьте мне рецепт на сертралин, пожалуйста, старый закончился",
+    "Could you send my mum a new prescription for her mirtazapine?",
+    "За сколько недель снижать пароксетин, чтобы слезть без синдрома отмены?",
+    "How should I taper my sertraline?",
+    "Может, маму лучше перевести на сульпирид?",
+    "Жена пьёт эглонил и мексидол. Ничего, если вместе?",
+    "I take quetiapine and my friend gave me some phenibut. Is it ok together?",
+]
+BLIND13_NEIGHBOURS = [
+    "Can you send me the link to the article about ketamine?",
+    "How do people usually come off antidepressants in the studies?",
+    "Is it ok to take antidepressants and do therapy at the same time?",
+    "За сколько недель начинают действовать антидепрессанты?",
+    "Ничего, если я приду на сессию с мужем?",
+    "I'm on the waiting list for EMDR, is it ok to do it together with CBT?",
+]
+
+
+@pytest.mark.parametrize("text", BLIND13_DECLINES)
+def test_blind13_request_families_match_a_pattern(text):
+    assert advice_rule(text) is not None
+
+
+@pytest.mark.parametrize("text", BLIND13_NEIGHBOURS)
+def test_blind13_neighbours_are_not_requests(text):
+    assert advice_rule(text) is None
