@@ -22,7 +22,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,13 @@ _CONTRACTION_SUFFIXES: dict[str, Piece] = {
 }
 _LEET_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
 _MIN_FUZZY_LENGTH = 5
+_MIN_SKELETON_LENGTH = 4
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def _skeleton(word: str) -> str:
+    """"killing" -> "klng", "myself" -> "myslf": no a/e/i/o/u, no doubled letters."""
+    return _REPEAT.sub(lambda m: m.group(1), _VOWELS.sub("", word))
 _MIN_SPLIT_LENGTH = 6
 _MAX_SPLIT_LENGTH = 40
 
@@ -84,6 +91,9 @@ class _English:
     phrases: tuple[tuple[tuple[str, ...], tuple[Piece, ...]], ...]
     fuzzy_by_letter: dict[str, tuple[str, ...]]
     keywords: frozenset[str]
+    # Texting without vowels ("kllng myslf" = "killing myself"): the consonant skeleton of
+    # each fuzzy target, kept only when one target has it and it is 4 letters or more.
+    skeletons: dict[str, str] = field(default_factory=dict)
 
 
 def _spacy_table(name: str) -> Any:
@@ -124,7 +134,16 @@ def _english() -> _English:
         by_letter.setdefault(word[0], []).append(word)
     # Words that make a split of a run-together word worth accepting ("killmyself").
     keywords = frozenset(targets)
+    skeleton_owners: dict[str, set[str]] = {}
+    for word in targets:
+        skeleton_owners.setdefault(_skeleton(word), set()).add(word)
+    skeletons = {
+        key: next(iter(owners))
+        for key, owners in skeleton_owners.items()
+        if len(owners) == 1 and len(key) >= _MIN_SKELETON_LENGTH and key not in vocabulary
+    }
     return _English(
+        skeletons=skeletons,
         lemmas=lemmas,
         vocabulary=frozenset(w.lower() for w in vocabulary),
         expansions=expansions,
@@ -252,6 +271,10 @@ def analyse_english_word(word: str) -> tuple[Piece, ...]:
     corrected = _fuzzy(squeezed, lexicon.fuzzy_by_letter)
     if corrected is not None and corrected != word:
         return tuple((word, *piece) for piece in analyse_english_word(corrected))
+    if _VOWELS.search(word) is None:
+        unvowelled = lexicon.skeletons.get(_skeleton(word))
+        if unvowelled is not None:
+            return tuple((word, *piece) for piece in analyse_english_word(unvowelled))
     return ((word,),)
 
 

@@ -9,6 +9,7 @@ Patterns are written over words, not characters, and match the token stream buil
     no reason ~2 live               ~N: up to N words of anything (never across a sentence)
     suicid*                         a word starting with "suicid"
     #year                           a year, 1900-2099 ("in 2019")
+    #pastyear                       a year from 1900 to this year ("в 2027-м" is not past)
     =killed                         only the surface form "killed" (not a lemma of another word)
     #num pill|tablet                #num: a number; #any: any one word
 
@@ -54,6 +55,16 @@ class Anchor:
         """Longer shortest word = rarer = a better anchor."""
         lengths = [len(w) for w in self.words] + [len(p) for p in self.prefixes]
         return min(lengths) if lengths else 0
+
+
+def _past_year_regex() -> str:
+    """1900 up to the current year: a past marker must not read a future year as past
+    ("меня в 2027-м уже не будет" is a plan, not history)."""
+    import datetime
+
+    this_year = datetime.date.today().year
+    recent = "|".join(str(year) for year in range(2000, this_year + 1))
+    return rf"(?:19\d\d|{recent})"
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,8 @@ class _Parser:
             node = _Node(r"\d[^ ]* ", None)
         elif token == "#year":
             node = _Node(r"(?:19|20)\d\d[^ ]* ", None)
+        elif token == "#pastyear":
+            node = _Node(_past_year_regex() + r"[^ ]* ", None)
         elif token == "#any":
             node = _Node(_ANY_TOKEN, None)
         elif token in (")", ",", "?") or token.startswith("#") or token.startswith("<"):

@@ -47,7 +47,10 @@
 * ``dev19.jsonl`` (README17.md; measured once held back: EN 50.0% (13/26), RU 53.8% (14/26),
   emergency 5/8, support 7/8, false alarms 1/40). Floors EN 0.84 (22/26), RU 0.76 (20/26)
   after one round (the rest left as too specific to generalise), false alarms 0/40.
-  dev11 and dev20 are held back and not read here.
+* ``dev20.jsonl`` (README18.md; measured once held back: EN 73.1% (19/26), RU 61.5% (16/26),
+  emergency 4/8, support 7/8, false alarms 4/40). Floors EN 0.88 (23/26), RU 0.92 (24/26)
+  after one round, false alarms 0/40.
+  dev11 is held back and not read here.
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files
@@ -138,7 +141,8 @@ def test_dev3_false_alarms_support_and_emergency() -> None:
      ("dev12", "en", 1.0), ("dev12", "ru", 1.0), ("dev13", "en", 1.0), ("dev13", "ru", 0.97),
      ("dev14", "en", 1.0), ("dev14", "ru", 1.0), ("dev15", "en", 1.0), ("dev15", "ru", 1.0),
      ("dev16", "en", 1.0), ("dev16", "ru", 1.0), ("dev18", "en", 1.0), ("dev18", "ru", 1.0),
-     ("dev17", "en", 1.0), ("dev17", "ru", 0.92), ("dev19", "en", 0.84), ("dev19", "ru", 0.76)],
+     ("dev17", "en", 1.0), ("dev17", "ru", 0.92), ("dev19", "en", 0.84), ("dev19", "ru", 0.76),
+     ("dev20", "en", 0.88), ("dev20", "ru", 0.92)],
 )
 def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
@@ -149,7 +153,7 @@ def test_dev4_dev5_crisis_recall_floor(name: str, lang: str, floor: float) -> No
 
 @pytest.mark.parametrize(
     "name", ["dev4", "dev5", "dev7", "dev8", "dev9", "dev10", "dev12", "dev13", "dev14", "dev15", "dev16",
-             "dev17", "dev18", "dev19"]
+             "dev17", "dev18", "dev19", "dev20"]
 )
 def test_dev4_dev5_false_alarms(name: str) -> None:
     if not (CASES_DIR / f"{name}.jsonl").exists():
