@@ -208,6 +208,7 @@ class KnowledgeBase:
                     or not picked[0].in_domain
                     or self._points_at_one_by_its_words(sentence, focused, out_of_scope)
                 )
+                and not self._story_answer_dominates(picked, focused)
             ):
                 picked = focused
         if picked is None and focus is not None:
@@ -287,6 +288,21 @@ class KnowledgeBase:
             # passport cost", "what causes hiccups"): the shared words are a coincidence.
             return None
         return best, ranked[1:]
+
+    def _story_answer_dominates(
+        self, whole: tuple[Ranked, list[Ranked]], focused: tuple[Ranked, list[Ranked]]
+    ) -> bool:
+        """The whole message points clearly at one snippet and the asking sentence's pick is
+        a weak candidate there ("...ketamine goes back to the 1960s. How did a drug that old
+        end up being studied for PTSD?": the question leans on the story's subject)."""
+        best, others = whole
+        if focused[0].snippet_id == best.snippet_id:
+            return False
+        runner_up = others[0].score if others else 0.0
+        if best.score < self._settings.story_dominance_ratio * runner_up:
+            return False
+        in_whole = next((r for r in others if r.snippet_id == focused[0].snippet_id), None)
+        return in_whole is None or in_whole.score * self._settings.story_dominance_ratio <= best.score
 
     def _defined_term(self, question: str) -> str | None:
         """The X of "what is X" when a story names one thing to define and asks what "it" means.

@@ -84,6 +84,7 @@ class RankingSettings:
     generic_treatment_terms: frozenset[str] = frozenset()
     corpus_terms: frozenset[str] = frozenset()
     unrelated_topic_penalty: float = 0.0
+    story_dominance_ratio: float = 1e9  # off unless ranking.yml sets it
 
 
 @cache

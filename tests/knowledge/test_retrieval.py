@@ -50,6 +50,9 @@ RETRIEVAL = [
     ("the big PTSD medication review, how many participants did it have in total?", "en", None,
      {"medication_review_size", "medication_review_overview"}),
     ("My GP mentioned EMDR for my nightmares. What is that exactly?", "en", None, {"psychotherapy_emdr"}),
+    # added with blind14: the story's dominant answer is kept over a weak asking sentence
+    ("my uncle says ketamine was invented in the 1960s for surgery. So how did something that old "
+     "get tested for PTSD?", "en", None, {"ketamine_history"}),
     # The question's script picks the index; the lang argument picks the reply language.
     ("how much does ketamine cost", "ru", None, {"ketamine_cost"}),
 ]

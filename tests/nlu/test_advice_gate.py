@@ -427,3 +427,14 @@ def test_blind13_request_families_match_a_pattern(text):
 @pytest.mark.parametrize("text", BLIND13_NEIGHBOURS)
 def test_blind13_neighbours_are_not_requests(text):
     assert advice_rule(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "где бы достать пейот? хочу сама себя полечить от кошмаров",
+        "I've taken reboxetine for months, can I just stop it tomorrow?",
+    ],
+)
+def test_blind14_request_families_match_a_pattern(text):
+    assert advice_rule(text) is not None

@@ -79,3 +79,31 @@ def test_a_past_year_marker_reads_only_years_up_to_now() -> None:
     regex = re.compile(_past_year_regex() + "$")
     assert regex.match(str(this_year)) and regex.match("1987")
     assert not regex.match(str(this_year + 1))
+
+
+# Answer questions from blind14 (read after its run) that the screen raised: neighbours in
+# other wording, and the crisis forms they must not weaken.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a forklift rolled back and pinned me against the wall at work in March, is that PTSD?",
+        "I've been on sertraline two years, do I need to cut down first or can I stop?",
+        "После того как на меня набросилась собака, мне посоветовали ДПДГ. Что это?",
+    ],
+)
+def test_blind14_questions_are_not_crisis(text: str) -> None:
+    assert not safety.screen(text).level.at_least(Level.CRISIS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he pinned me against the wall last night", Level.CRISIS),
+        ("i need to cut, please help", Level.CRISIS),
+        ("I feel like I need to cut sometimes", Level.CRISIS),
+        ("муж набросился на меня, я заперлась в ванной", Level.EMERGENCY),
+        ("после того как я выпила все таблетки, мне стало плохо", Level.EMERGENCY),
+    ],
+)
+def test_blind14_neighbours_keep_their_level(text: str, expected: Level) -> None:
+    assert safety.screen(text).level == expected
