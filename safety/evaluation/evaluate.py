@@ -34,15 +34,15 @@ __all__ = ["main", "run_cases", "run_examples", "evaluate_cases", "evaluate_shar
 
 # The case writers' development sets (tuning allowed) and the held-out sets (run only at
 # a release decision with --holdout; never tuned on, failures read only afterwards).
-# dev11 is a blind batch held back for an end-of-session measurement (README9.md), so
-# --failures never lists it. dev14 to dev17, dev19 and dev20 were held back until their
+# dev11 and dev21 are blind batches held back for an end-of-session measurement
+# (README9.md, README19.md), so --failures never lists them. dev14 to dev17, dev19 and dev20 were held back until their
 # first measurement (README12.md to README15.md, README17.md, README18.md) and are
 # development sets since; dev18 (README16.md) was written as a development set.
 DEVELOPMENT_SETS = (
     "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev12",
     "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20",
 )
-HELD_OUT_SETS = ("holdout", "holdout2", "dev11")
+HELD_OUT_SETS = ("holdout", "holdout2", "dev11", "dev21")
 
 
 def run_examples(examples: Iterable[Example]) -> list[Scored]:

@@ -50,7 +50,7 @@
 * ``dev20.jsonl`` (README18.md; measured once held back: EN 73.1% (19/26), RU 61.5% (16/26),
   emergency 4/8, support 7/8, false alarms 4/40). Floors EN 0.88 (23/26), RU 0.92 (24/26)
   after one round, false alarms 0/40.
-  dev11 is held back and not read here.
+  dev11 and dev21 are held back and not read here.
 
 Targets from the issue: crisis recall >= 0.98 (en), >= 0.95 (ru); false alarms on
 ``none`` <= 0.05, and on everyday and treatment questions <= 0.05. The holdout files

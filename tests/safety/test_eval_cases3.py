@@ -45,6 +45,7 @@ SETS = {
     "dev18": ("d18", 100, "README16.md"),
     "dev19": ("d19", 100, "README17.md"),
     "dev20": ("d20", 100, "README18.md"),
+    "dev21": ("d21", 100, "README19.md"),
 }
 PRESENT = [name for name in SETS if (CASES_DIR / f"{name}.jsonl").exists()]
 LABELS = ("none", "support", "crisis", "emergency")
