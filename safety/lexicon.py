@@ -62,13 +62,13 @@ _LEET_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", 
 _MIN_FUZZY_LENGTH = 5
 _MIN_SKELETON_LENGTH = 4
 _VOWELS = re.compile(r"[aeiou]")
+_MIN_SPLIT_LENGTH = 6
+_MAX_SPLIT_LENGTH = 40
 
 
 def _skeleton(word: str) -> str:
     """"killing" -> "klng", "myself" -> "myslf": no a/e/i/o/u, no doubled letters."""
     return _REPEAT.sub(lambda m: m.group(1), _VOWELS.sub("", word))
-_MIN_SPLIT_LENGTH = 6
-_MAX_SPLIT_LENGTH = 40
 
 
 def lexicon_version() -> str:
