@@ -38,6 +38,14 @@ _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
 _WORD = re.compile(r"[^\W\d_]+")
+# "what does hyperarousal mean, my discharge letter says I have it": the word asked about,
+# one or two words, so the story's own words around it do not drown its definition.
+_WHAT_DOES_X_MEAN = re.compile(
+    r"\bwhat\s+(?:does|do)\s+(?:the\s+(?:word|term)\s+)?[\"'«“]?([^\W\d_]+(?:[\s-][^\W\d_]+)?)[\"'»”]?\s+(?:mean|stand\s+for)\b"
+    r"|\bчто\s+(?:значит|означает)\s+(?:слово\s+|термин\s+)?[\"«“]?([^\W\d_]+(?:[\s-][^\W\d_]+)?)[\"»”]?(?=\s*[,.?!]|\s*$)",
+    re.IGNORECASE,
+)
+_POINTERS = frozenset({"it", "that", "this", "they", "those", "these", "это", "то", "оно"})
 # A term quoted as someone wrote or said it: «резистентное птср», "PTSD", 'EMDR'.
 _QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{2,60})[»”“\"]|(?<!\w)'([^']{2,60})'(?!\w)")
 
@@ -219,6 +227,9 @@ class KnowledgeBase:
                 picked = self._pick(sentence, intent, intent_confidence, out_of_scope)
                 if picked is not None:
                     break
+        meaning = self._meaning_asked(question, intent, intent_confidence, out_of_scope)
+        if meaning is not None:
+            picked = meaning
         defined = self._defined_term(question)
         if defined is not None:
             query = f"what is {defined}"
@@ -288,6 +299,21 @@ class KnowledgeBase:
             # passport cost", "what causes hiccups"): the shared words are a coincidence.
             return None
         return best, ranked[1:]
+
+    def _meaning_asked(
+        self, question: str, intent: str | None, intent_confidence: float, out_of_scope: bool
+    ) -> tuple[Ranked, list[Ranked]] | None:
+        """The definition of X when a longer message asks "what does X mean" of one word."""
+        asked = _WHAT_DOES_X_MEAN.search(question)
+        if asked is None or len(_WORD.findall(question)) <= 4:
+            return None
+        word = asked.group(1) or asked.group(2)
+        if word.lower() in _POINTERS:
+            return None
+        script = _script_of(question)
+        query = f"what is {word}" if script == "en" else f"что такое {word}"
+        meaning = self._pick(query, intent, intent_confidence, out_of_scope, script)
+        return meaning if meaning is not None and meaning[0].in_domain else None
 
     def _story_answer_dominates(
         self, whole: tuple[Ranked, list[Ranked]], focused: tuple[Ranked, list[Ranked]]

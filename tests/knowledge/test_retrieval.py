@@ -53,6 +53,9 @@ RETRIEVAL = [
     # added with blind14: the story's dominant answer is kept over a weak asking sentence
     ("my uncle says ketamine was invented in the 1960s for surgery. So how did something that old "
      "get tested for PTSD?", "en", None, {"ketamine_history"}),
+    # "what does X mean" inside a story is answered with X's definition
+    ("what does avoidance mean, the psychologist wrote it in my assessment report", "en", None,
+     {"ptsd_symptom_avoidance", "ptsd_symptom_groups"}),
     # The question's script picks the index; the lang argument picks the reply language.
     ("how much does ketamine cost", "ru", None, {"ketamine_cost"}),
 ]
